@@ -1,0 +1,98 @@
+"""Partner ↔ customer relationships: reseller (with or without DAP) and GDAP.
+
+What the authorization rule needs from them is one question, answered here once:
+does a partner hold delegated access to a customer tenant right now?
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+class RelationshipState(enum.StrEnum):
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+class GdapStatus(enum.StrEnum):
+    """The lifecycle of a GDAP relationship, as Graph names its states."""
+
+    CREATED = "created"
+    APPROVAL_PENDING = "approvalPending"
+    APPROVED = "approved"
+    ACTIVATING = "activating"
+    ACTIVE = "active"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    TERMINATION_REQUESTED = "terminationRequested"
+    TERMINATING = "terminating"
+    TERMINATED = "terminated"
+
+
+@dataclass(frozen=True, slots=True)
+class ResellerRelationship:
+    partner_tenant_id: str
+    customer_tenant_id: str
+    dap: bool
+    state: RelationshipState = RelationshipState.ACTIVE
+
+    @property
+    def grants_delegated_access(self) -> bool:
+        return self.state is RelationshipState.ACTIVE and self.dap
+
+
+@dataclass(frozen=True, slots=True)
+class AccessAssignment:
+    """A partner security group mapped to a subset of a GDAP relationship's roles."""
+
+    group_id: str
+    role_template_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GdapRelationship:
+    id: str
+    partner_tenant_id: str
+    customer_tenant_id: str
+    display_name: str
+    duration: timedelta
+    role_template_ids: tuple[str, ...]
+    status: GdapStatus = GdapStatus.CREATED
+    activated_at: datetime | None = None
+    access_assignments: tuple[AccessAssignment, ...] = ()
+
+    @property
+    def end_at(self) -> datetime | None:
+        return None if self.activated_at is None else self.activated_at + self.duration
+
+    def is_active_at(self, now: datetime) -> bool:
+        if self.status not in (GdapStatus.ACTIVE, GdapStatus.EXPIRING):
+            return False
+        end = self.end_at
+        return end is None or now < end
+
+
+def has_delegated_access(
+    partner_tenant_id: str,
+    customer_tenant_id: str,
+    reseller: Iterable[ResellerRelationship],
+    gdap: Iterable[GdapRelationship],
+    now: datetime,
+) -> bool:
+    """Whether the partner may act in the customer tenant: DAP, or an active GDAP relationship."""
+    if any(
+        r.partner_tenant_id == partner_tenant_id
+        and r.customer_tenant_id == customer_tenant_id
+        and r.grants_delegated_access
+        for r in reseller
+    ):
+        return True
+    return any(
+        g.partner_tenant_id == partner_tenant_id
+        and g.customer_tenant_id == customer_tenant_id
+        and g.is_active_at(now)
+        for g in gdap
+    )

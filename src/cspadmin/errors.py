@@ -1,0 +1,109 @@
+"""The errors cspadmin raises, as data.
+
+Every error knows the wire code and HTTP status Azure would answer with; the HTTP layer
+renders them into the envelope of its surface (ARM, Graph, OAuth) in one place.
+
+    CspadminError
+    ├── BadRequest (400)
+    │   ├── InvalidScope                 a malformed ARM resource id
+    │   ├── InvalidRoleDefinition        a custom role that breaks the rules
+    │   ├── InvalidPrincipalId
+    │   ├── InvalidRoleAssignmentId
+    │   └── WorldFileError               a world file that cannot be loaded
+    ├── NotFound (404)
+    │   ├── RoleDefinitionDoesNotExist
+    │   └── PrincipalNotFound (400 on the wire, as Azure answers)
+    └── Conflict (409)
+        └── RoleAssignmentExists
+"""
+
+from __future__ import annotations
+
+
+class CspadminError(Exception):
+    """Base of every error cspadmin raises on purpose."""
+
+    code: str = "InternalError"
+    status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(CspadminError):
+    code = "BadRequest"
+    status = 400
+
+
+class InvalidScope(BadRequest):
+    """A resource id that is not a valid ARM scope; `reason` names what is wrong."""
+
+    code = "InvalidResourceId"
+
+    def __init__(self, scope: str, reason: str) -> None:
+        super().__init__(f"The scope '{scope}' is not valid: {reason}.")
+        self.scope = scope
+        self.reason = reason
+
+
+class InvalidRoleDefinition(BadRequest):
+    code = "InvalidRoleDefinition"
+
+
+class InvalidPrincipalId(BadRequest):
+    code = "InvalidPrincipalId"
+
+
+class InvalidRoleAssignmentId(BadRequest):
+    code = "InvalidRoleAssignmentId"
+
+
+class WorldFileError(BadRequest):
+    """A world file that cannot be loaded; `path` is the key path, `line` its line."""
+
+    code = "InvalidWorldFile"
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        where = f"{path} (line {line})" if line else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+
+
+class NotFound(CspadminError):
+    code = "NotFound"
+    status = 404
+
+
+class RoleDefinitionDoesNotExist(NotFound):
+    code = "RoleDefinitionDoesNotExist"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"The specified role definition with ID '{role}' does not exist.")
+        self.role = role
+
+
+class PrincipalNotFound(NotFound):
+    code = "PrincipalNotFound"
+    status = 400
+
+    def __init__(self, principal_id: str) -> None:
+        super().__init__(
+            f"Principal {principal_id.replace('-', '')} does not exist in the directory."
+        )
+        self.principal_id = principal_id
+
+
+class Conflict(CspadminError):
+    code = "Conflict"
+    status = 409
+
+
+class RoleAssignmentExists(Conflict):
+    code = "RoleAssignmentExists"
+
+    def __init__(self, existing_id: str | None = None) -> None:
+        suffix = f" The ID of the existing role assignment is {existing_id}." if existing_id else ""
+        super().__init__("The role assignment already exists." + suffix)
+        self.existing_id = existing_id
