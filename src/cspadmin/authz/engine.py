@@ -35,7 +35,7 @@ _CHAIN_CACHE_LIMIT = 200_000
 _CALLER_KINDS = (PrincipalType.USER, PrincipalType.SERVICE_PRINCIPAL)
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
@@ -52,7 +52,7 @@ class _Chain:
 class Engine:
     """Answers `decide`, `principals_with` and `scopes_of` over the facts fed to it."""
 
-    def __init__(self, clock: Clock = _utcnow) -> None:
+    def __init__(self, clock: Clock = utcnow) -> None:
         self.clock = clock
         self.roles: dict[str, RoleDefinition] = {r.id: r for r in BUILTIN_ROLES}
         self.assignments: dict[str, RoleAssignment] = {}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+import isodate
 
 
 class RelationshipState(enum.StrEnum):
@@ -58,7 +60,8 @@ class GdapRelationship:
     partner_tenant_id: str
     customer_tenant_id: str
     display_name: str
-    duration: timedelta
+    duration: str
+    """ISO-8601, as Graph carries it (`P730D`); years and months count by the calendar."""
     role_template_ids: tuple[str, ...]
     status: GdapStatus = GdapStatus.CREATED
     activated_at: datetime | None = None
@@ -66,7 +69,10 @@ class GdapRelationship:
 
     @property
     def end_at(self) -> datetime | None:
-        return None if self.activated_at is None else self.activated_at + self.duration
+        if self.activated_at is None:
+            return None
+        end: datetime = self.activated_at + isodate.parse_duration(self.duration)
+        return end
 
     def is_active_at(self, now: datetime) -> bool:
         if self.status not in (GdapStatus.ACTIVE, GdapStatus.EXPIRING):

@@ -1,0 +1,237 @@
+"""The tables. One schema for SQLite and PostgreSQL; Alembic migrations create it.
+
+Ids are lower-case GUID strings. Case-insensitive uniqueness (UPNs, domains, the
+one-assignment-per-(scope, role, principal) rule) is enforced by the database itself with
+unique indexes over `lower(...)`, so no code path can get around it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("display_name", String(256), nullable=False),
+    Column("default_domain", String(256), nullable=False),
+    Column("partner_id", String(64)),
+    Column("admin_agents_id", ID),
+    Column("helpdesk_agents_id", ID),
+    Column("sales_agents_id", ID),
+)
+
+tenant_domains = Table(
+    "tenant_domains",
+    metadata,
+    Column("domain", String(256), primary_key=True),  # stored lower-case
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("user_principal_name", String(256), nullable=False),
+    Column("display_name", String(256), nullable=False),
+    Column("password_hash", String(256)),
+    Column("account_enabled", Boolean, nullable=False, default=True),
+    Column("usage_location", String(2)),
+)
+Index("uq_users_upn", func.lower(users.c.user_principal_name), unique=True)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("display_name", String(256), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Index("ix_groups_tenant_name", "tenant_id", "display_name"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", ID, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ID, primary_key=True),
+    Index("ix_group_members_member", "member_id"),
+)
+
+service_principals = Table(
+    "service_principals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("app_id", ID, nullable=False),
+    Column("display_name", String(256), nullable=False),
+    Column("secret_hash", String(256)),
+    Index("uq_service_principals_tenant_app", "tenant_id", "app_id", unique=True),
+)
+
+directory_role_assignments = Table(
+    "directory_role_assignments",
+    metadata,
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_template_id", ID, primary_key=True),
+    Column("principal_id", ID, primary_key=True),
+)
+
+reseller_relationships = Table(
+    "reseller_relationships",
+    metadata,
+    Column("partner_tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("customer_tenant_id", ID, ForeignKey("tenants.id"), primary_key=True),
+    Column("dap", Boolean, nullable=False),
+    Column("state", String(32), nullable=False),
+)
+
+gdap_relationships = Table(
+    "gdap_relationships",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("partner_tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("customer_tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("display_name", String(50), nullable=False),
+    Column("duration", String(32), nullable=False),  # ISO-8601, e.g. P730D
+    Column("role_template_ids", JSON, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("activated_at", DateTime(timezone=True)),
+    Index("uq_gdap_partner_name", "partner_tenant_id", "display_name", unique=True),
+)
+
+gdap_access_assignments = Table(
+    "gdap_access_assignments",
+    metadata,
+    Column(
+        "relationship_id",
+        String(80),
+        ForeignKey("gdap_relationships.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("group_id", ID, primary_key=True),
+    Column("role_template_ids", JSON, nullable=False),
+)
+
+management_groups = Table(
+    "management_groups",
+    metadata,
+    Column("name", String(90), primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("parent", String(90)),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
+    Column("display_name", String(256), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("offer", String(64), nullable=False),
+    Column("csp_partner_tenant_id", ID, ForeignKey("tenants.id")),
+    Column("management_group", String(90)),
+    Index("ix_subscriptions_tenant", "tenant_id"),
+)
+
+resource_groups = Table(
+    "resource_groups",
+    metadata,
+    Column(
+        "subscription_id",
+        ID,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name_key", String(90), primary_key=True),  # lower-case name
+    Column("name", String(90), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("tags", JSON, nullable=False, default=dict),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("id_key", String(1024), primary_key=True),  # lower-case id
+    Column("id", String(1024), nullable=False),
+    Column(
+        "subscription_id",
+        ID,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("type", String(256), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("properties", JSON, nullable=False, default=dict),
+    Column("tags", JSON, nullable=False, default=dict),
+)
+
+role_definitions = Table(
+    "role_definitions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("role_name", String(256), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("assignable_scopes", JSON, nullable=False),
+    Column("permissions", JSON, nullable=False),
+)
+
+role_assignments = Table(
+    "role_assignments",
+    metadata,
+    Column("name", ID, primary_key=True),
+    Column("tenant_id", ID, nullable=False),
+    Column("scope", String(1024), nullable=False),
+    Column("role_definition_id", ID, nullable=False),
+    Column("principal_id", ID, nullable=False),
+    Column("principal_type", String(32), nullable=False),
+    Column("condition", Text),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_role_assignments_principal", "principal_id"),
+)
+Index(
+    "uq_role_assignments_scope_role_principal",
+    func.lower(role_assignments.c.scope),
+    func.lower(role_assignments.c.role_definition_id),
+    func.lower(role_assignments.c.principal_id),
+    unique=True,
+)
+
+deny_assignments = Table(
+    "deny_assignments",
+    metadata,
+    Column("name", ID, primary_key=True),
+    Column("tenant_id", ID, nullable=False),
+    Column("scope", String(1024), nullable=False),
+    Column("display_name", String(256), nullable=False, default=""),
+    Column("permissions", JSON, nullable=False),
+    Column("principal_ids", JSON, nullable=False),
+    Column("exclude_principal_ids", JSON, nullable=False),
+    Column("applies_to_children", Boolean, nullable=False, default=True),
+)

@@ -1,0 +1,72 @@
+"""Shared fixtures: a migrated store on each backend.
+
+`database` is parametrized over SQLite and PostgreSQL, so every test that takes it runs
+on both. PostgreSQL comes from CSPADMIN_TEST_POSTGRES_URL; each pytest-xdist worker gets
+a schema of its own, migrated once and emptied before every test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from cspadmin.store.database import Database
+from cspadmin.store.schema import metadata
+
+POSTGRES_URL = os.environ.get(
+    "CSPADMIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file that each test copies, so migrations run once."""
+    path = tmp_path_factory.mktemp("template") / "cspadmin.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(worker_id: str) -> Iterator[str]:
+    schema = f"test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = _with_search_path(schema)
+    database = Database(url)
+    database.migrate()
+    database.dispose()
+    yield url
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+def _with_search_path(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated store: SQLite in a temporary directory, or PostgreSQL."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "cspadmin.db"
+        shutil.copy(template, path)
+        db = Database(f"sqlite:///{path}")
+    else:
+        db = Database(request.getfixturevalue("postgres_schema"))
+        with db.begin() as connection:
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+    yield db
+    db.dispose()
