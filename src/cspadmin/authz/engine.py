@@ -210,6 +210,10 @@ class Engine:
                 stack.extend(self._members_of.get(member, ()))
         return seen
 
+    def callers_in(self, group_id: str) -> set[str]:
+        """The users and service principals inside `group_id`, through nesting."""
+        return {m for m in self.members_of(group_id) if self._kind.get(m) in _CALLER_KINDS}
+
     def has_delegated_access(self, partner_tenant_id: str, customer_tenant_id: str) -> bool:
         return has_delegated_access(
             partner_tenant_id,

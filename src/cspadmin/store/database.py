@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 DATABASE_URL_ENV = "CSPADMIN_DATABASE_URL"
 DATA_DIR_ENV = "CSPADMIN_DATA_DIR"
+_SQLITE_BEGIN = "cspadmin_sqlite_begin"
 
 
 def default_data_dir() -> Path:
@@ -85,7 +86,11 @@ class Database:
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
+        """A connection for reading. On SQLite its transactions are DEFERRED, so an open
+        read keeps WAL's promise: it never holds the write lock."""
         with self.engine.connect() as connection:
+            if self.is_sqlite:
+                connection.execution_options(**{_SQLITE_BEGIN: "DEFERRED"})
             yield connection
 
     def dispose(self) -> None:
@@ -98,5 +103,7 @@ def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so concurrent writers queue on
-    # busy_timeout instead of failing to upgrade a read lock mid-transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy_timeout instead of failing to upgrade a read lock mid-transaction. Readers
+    # (Database.connect) begin DEFERRED and never take it.
+    mode = connection.get_execution_options().get(_SQLITE_BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")

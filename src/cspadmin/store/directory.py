@@ -45,13 +45,26 @@ def save_tenant(connection: Connection, tenant: Tenant) -> None:
     )
 
 
-def _tenant(row: Row[Any]) -> Tenant:
+def _tenant(row: Row[Any], domains: tuple[str, ...]) -> Tenant:
     partner = None
     if row.partner_id is not None:
         partner = PartnerProfile(
             row.partner_id, row.admin_agents_id, row.helpdesk_agents_id, row.sales_agents_id
         )
-    return Tenant(row.id, row.display_name, row.default_domain, (row.default_domain,), partner)
+    return Tenant(row.id, row.display_name, row.default_domain, domains, partner)
+
+
+def _domains(connection: Connection, tenant_id: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Each tenant's domains (lower-case, sorted), for one tenant or for all."""
+    query = select(t.tenant_domains.c.tenant_id, t.tenant_domains.c.domain).order_by(
+        t.tenant_domains.c.domain
+    )
+    if tenant_id is not None:
+        query = query.where(t.tenant_domains.c.tenant_id == tenant_id)
+    found: dict[str, list[str]] = {}
+    for owner, domain in connection.execute(query):
+        found.setdefault(owner, []).append(domain)
+    return {owner: tuple(domains) for owner, domains in found.items()}
 
 
 def get_tenant(connection: Connection, id_or_domain: str) -> Tenant | None:
@@ -63,18 +76,13 @@ def get_tenant(connection: Connection, id_or_domain: str) -> Tenant | None:
     row = connection.execute(select(t.tenants).where(t.tenants.c.id == (tenant_id or key))).first()
     if row is None:
         return None
-    tenant = _tenant(row)
-    domains = connection.scalars(
-        select(t.tenant_domains.c.domain).where(t.tenant_domains.c.tenant_id == tenant.id)
-    ).all()
-    return Tenant(
-        tenant.id, tenant.display_name, tenant.default_domain, tuple(domains), tenant.partner
-    )
+    return _tenant(row, _domains(connection, row.id).get(row.id, ()))
 
 
 def list_tenants(connection: Connection) -> list[Tenant]:
+    domains = _domains(connection)
     return [
-        _tenant(row)
+        _tenant(row, domains.get(row.id, ()))
         for row in connection.execute(select(t.tenants).order_by(t.tenants.c.display_name))
     ]
 

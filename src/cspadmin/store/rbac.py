@@ -216,3 +216,25 @@ def list_deny_assignments(connection: Connection) -> list[DenyAssignment]:
         )
         for r in connection.execute(select(t.deny_assignments))
     ]
+
+
+def list_role_assignments(
+    connection: Connection,
+    *,
+    tenant_id: str | None = None,
+    principal_id: str | None = None,
+    scope_prefix: str | None = None,
+) -> list[RoleAssignment]:
+    """Assignments filtered by tenant, principal and scope subtree (`scope_prefix` and below)."""
+    ra = t.role_assignments.c
+    query = select(t.role_assignments).order_by(ra.scope, ra.name)
+    if tenant_id is not None:
+        query = query.where(ra.tenant_id == tenant_id)
+    if principal_id is not None:
+        query = query.where(ra.principal_id == principal_id.lower())
+    if scope_prefix is not None:
+        prefix = scope_prefix.lower().rstrip("/")
+        query = query.where(
+            (func.lower(ra.scope) == prefix) | func.lower(ra.scope).startswith(prefix + "/", autoescape=True)
+        )
+    return [_assignment(row) for row in connection.execute(query)]

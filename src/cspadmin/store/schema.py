@@ -7,6 +7,9 @@ unique indexes over `lower(...)`, so no code path can get around it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,8 +21,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     func,
 )
+from sqlalchemy.engine import Dialect
 
 metadata = MetaData(
     naming_convention={
@@ -31,6 +36,33 @@ metadata = MetaData(
 )
 
 ID = String(36)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware timestamp, stored and returned in UTC on both backends.
+
+    SQLite has no zone-aware type: SQLAlchemy writes the wall time and drops the offset,
+    then reads back a naive value. Normalizing to UTC on the way in and marking UTC on the
+    way out keeps the instant, and keeps comparisons with an aware clock valid.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
 
 tenants = Table(
     "tenants",
@@ -120,7 +152,7 @@ gdap_relationships = Table(
     Column("duration", String(32), nullable=False),  # ISO-8601, e.g. P730D
     Column("role_template_ids", JSON, nullable=False),
     Column("status", String(32), nullable=False),
-    Column("activated_at", DateTime(timezone=True)),
+    Column("activated_at", UtcDateTime()),
     Index("uq_gdap_partner_name", "partner_tenant_id", "display_name", unique=True),
 )
 
@@ -212,7 +244,7 @@ role_assignments = Table(
     Column("principal_type", String(32), nullable=False),
     Column("condition", Text),
     Column("description", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
     Index("ix_role_assignments_principal", "principal_id"),
 )
 Index(
