@@ -20,6 +20,15 @@ AZURE_PLAN = "MS-AZR-0145P"
 
 
 @dataclass(frozen=True, slots=True)
+class ManagementGroup:
+    """A node of a tenant's management-group tree; subscriptions may sit under one."""
+
+    name: str
+    tenant_id: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     id: str
     tenant_id: str

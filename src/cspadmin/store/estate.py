@@ -6,10 +6,25 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from cspadmin.domain.estate import Resource, ResourceGroup, Subscription, SubscriptionState
+from cspadmin.domain.estate import (
+    ManagementGroup,
+    Resource,
+    ResourceGroup,
+    Subscription,
+    SubscriptionState,
+)
 from cspadmin.domain.scope import parse_scope
 from cspadmin.store import schema as t
 from cspadmin.store.upsert import upsert
+
+
+def save_management_group(connection: Connection, group: ManagementGroup) -> None:
+    upsert(
+        connection,
+        t.management_groups,
+        [{"name": group.name, "tenant_id": group.tenant_id, "parent": group.parent}],
+        ["name"],
+    )
 
 
 def save_subscription(connection: Connection, subscription: Subscription) -> None:

@@ -234,7 +234,6 @@ def list_role_assignments(
         query = query.where(ra.principal_id == principal_id.lower())
     if scope_prefix is not None:
         prefix = scope_prefix.lower().rstrip("/")
-        query = query.where(
-            (func.lower(ra.scope) == prefix) | func.lower(ra.scope).startswith(prefix + "/", autoescape=True)
-        )
+        scope = func.lower(ra.scope)
+        query = query.where((scope == prefix) | scope.startswith(prefix + "/", autoescape=True))
     return [_assignment(row) for row in connection.execute(query)]

@@ -1,0 +1,193 @@
+"""The `cspadmin` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from cspadmin.authz.decision import Caller
+from cspadmin.authz.engine import Engine
+from cspadmin.errors import CspadminError
+from cspadmin.services.audit import (
+    PrivilegeStatus,
+    SubscriptionAudit,
+    audit_partner,
+    partner_tenants,
+)
+from cspadmin.services.world import demo_world_path, load_world
+from cspadmin.store.database import Database
+from cspadmin.store.directory import get_service_principal, get_tenant, get_user
+from cspadmin.store.snapshot import load_engine
+
+app = typer.Typer(help="A local CSP control plane that speaks Azure, and its admin tooling.")
+world_app = typer.Typer(help="Seed the store from world files.")
+app.add_typer(world_app, name="world")
+console = Console()
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="CSPADMIN_DATABASE_URL", help="PostgreSQL URL."),
+]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="CSPADMIN_DATA_DIR", help="Where the SQLite store lives."),
+]
+
+_STATUS_STYLE = {
+    PrivilegeStatus.OK: "[green]ok[/]",
+    PrivilegeStatus.LOST: "[red]lost[/]",
+    PrivilegeStatus.PARTIAL: "[yellow]partial[/]",
+    PrivilegeStatus.DORMANT: "[magenta]dormant[/]",
+}
+
+
+def _open(database_url: str | None, data_dir: Path | None) -> Database:
+    return Database.open(database_url, data_dir)
+
+
+def _engine(database: Database) -> Engine:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+        task = bar.add_task("Loading role assignments", total=None)
+        engine = load_engine(
+            database,
+            progress=lambda n: bar.update(task, description=f"Loaded {n:,} role assignments"),
+        )
+    return engine
+
+
+def _fail(error: CspadminError) -> typer.Exit:
+    console.print(f"[red]{error.code}[/]: {error.message}")
+    return typer.Exit(code=1)
+
+
+@world_app.command("load")
+def world_load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Load a world file (YAML or JSON) into the store. Loading it again changes nothing."""
+    database = _open(database_url, data_dir)
+    try:
+        report = load_world(database, file)
+    except CspadminError as error:
+        raise _fail(error) from None
+    console.print(f"Loaded [bold]{file}[/] into {database.engine.url.render_as_string()}")
+    for line in report.summary_lines():
+        console.print(f"  {line}")
+
+
+@app.command()
+def audit(
+    partner: Annotated[
+        str | None, typer.Option(help="Partner tenant domain or id; default: every partner.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show which CSP subscriptions have lost the partner's subscription-level Owner grant."""
+    database = _open(database_url, data_dir)
+    _print_audit(database, _engine(database), partner)
+
+
+def _print_audit(database: Database, engine: Engine, partner_name: str | None) -> None:
+    partners = partner_tenants(database)
+    if partner_name:
+        partners = [p for p in partners if partner_name.lower() in (p.id, *p.all_domains())]
+        if not partners:
+            console.print(f"[red]No partner tenant {partner_name!r} in the store.[/]")
+            raise typer.Exit(code=1)
+    for partner in partners:
+        audits = audit_partner(database, engine, partner)
+        console.print(_audit_table(partner.display_name, audits))
+        lost = [a for a in audits if a.reinstate_command]
+        if lost:
+            console.print("To reinstate, a customer Owner or User Access Administrator runs:")
+            for a in lost:
+                console.print(f"  [dim]# {a.customer.default_domain}[/]")
+                console.print(f"  {a.reinstate_command}", soft_wrap=True)
+
+
+def _audit_table(title: str, audits: list[SubscriptionAudit]) -> Table:
+    table = Table(title=f"CSP subscriptions of {title}")
+    table.add_column("Customer")
+    table.add_column("Subscription")
+    table.add_column("Status")
+    table.add_column("Delegated")
+    table.add_column("AdminAgents Owner at")
+    table.add_column("Agents", justify="right")
+    for a in audits:
+        grants = "\n".join(g.scope.split(a.subscription.id, 1)[-1] or "/" for g in a.owner_grants)
+        table.add_row(
+            a.customer.display_name,
+            a.subscription.display_name,
+            _STATUS_STYLE[a.status],
+            "yes" if a.delegated_access else "[red]no[/]",
+            grants or "[dim]none[/]",
+            str(a.agents_who_can_manage),
+        )
+    table.caption = (
+        "Delegated: DAP or active GDAP. Agents: partner users and service principals "
+        "able to create resource groups there."
+    )
+    return table
+
+
+@app.command()
+def check(
+    principal: Annotated[str, typer.Option("--as", help="UPN, app id or object id.")],
+    action: Annotated[str, typer.Option(help="e.g. Microsoft.Resources/deployments/write")],
+    scope: Annotated[str, typer.Option(help="An ARM scope, e.g. /subscriptions/<id>")],
+    tenant: Annotated[
+        str | None, typer.Option(help="Tenant the caller acts in; default: its home tenant.")
+    ] = None,
+    data: Annotated[bool, typer.Option("--data", help="The action is a data action.")] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Decide one action for one caller, and explain the decision."""
+    database = _open(database_url, data_dir)
+    with database.connect() as connection:
+        found = get_user(connection, principal) or get_service_principal(connection, principal)
+        acting_in = get_tenant(connection, tenant) if tenant else None
+    if found is None:
+        console.print(f"[red]No user or service principal {principal!r}.[/]")
+        raise typer.Exit(code=1)
+    if tenant and acting_in is None:
+        console.print(f"[red]No tenant {tenant!r}.[/]")
+        raise typer.Exit(code=1)
+    caller = Caller(found.id, acting_in.id if acting_in else found.tenant_id, found.tenant_id)
+    try:
+        decision = _engine(database).decide(caller, action, scope, data=data)
+    except CspadminError as error:
+        raise _fail(error) from None
+    colour = "green" if decision.allowed else "red"
+    console.print(f"[{colour}]{decision.explain()}[/]", soft_wrap=True)
+    raise typer.Exit(code=0 if decision.allowed else 2)
+
+
+@app.command()
+def demo(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Load the built-in demo world and audit its partner's admin privileges."""
+    database = _open(database_url, data_dir)
+    report = load_world(database, demo_world_path())
+    console.print(
+        f"Demo world loaded into [bold]{database.engine.url.render_as_string()}[/] "
+        f"({report.summary_lines()[0] if report.summary_lines() else 'no changes'})"
+    )
+    _print_audit(database, _engine(database), None)
+    console.print(
+        "\nNext: explain a decision, e.g.\n"
+        "  cspadmin check --as alice@fabrikampartner.onmicrosoft.com "
+        "--tenant <customer domain> --action "
+        "Microsoft.Resources/subscriptions/resourceGroups/write --scope /subscriptions/<id>"
+    )
+
+
+if __name__ == "__main__":
+    app()
