@@ -35,8 +35,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_schema(worker_id: str) -> Iterator[str]:
-    schema = f"test_{worker_id}_{uuid.uuid4().hex[:8]}"
+def postgres_schema() -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    schema = f"test_{worker}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')

@@ -10,6 +10,7 @@ renders them into the envelope of its surface (ARM, Graph, OAuth) in one place.
     │   ├── InvalidPrincipalId
     │   ├── InvalidRoleAssignmentId
     │   └── WorldFileError               a world file that cannot be loaded
+    ├── AuthorizationFailed (403)        the engine said no
     ├── NotFound (404)
     │   ├── RoleDefinitionDoesNotExist
     │   └── PrincipalNotFound (400 on the wire, as Azure answers)
@@ -69,6 +70,40 @@ class WorldFileError(BadRequest):
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
+
+
+class MissingApiVersionParameter(BadRequest):
+    code = "MissingApiVersionParameter"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The api-version query parameter (?api-version=) is required for all requests."
+        )
+
+
+class InvalidApiVersionParameter(BadRequest):
+    code = "InvalidApiVersionParameter"
+
+    def __init__(self, given: str, supported: tuple[str, ...]) -> None:
+        super().__init__(
+            f"The api-version '{given}' is invalid. The supported versions are "
+            f"'{','.join(supported)}'."
+        )
+
+
+class AuthorizationFailed(CspadminError):
+    """Azure's 403, in Azure's words; `reason` is the engine's missing link, for logs."""
+
+    code = "AuthorizationFailed"
+    status = 403
+
+    def __init__(self, client: str, object_id: str, action: str, scope: str, reason: str = ""):
+        super().__init__(
+            f"The client '{client}' with object id '{object_id}' does not have authorization "
+            f"to perform action '{action}' over scope '{scope}' or the scope is invalid. If "
+            "access was recently granted, please refresh your credentials."
+        )
+        self.reason = reason
 
 
 class NotFound(CspadminError):

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from cspadmin.authz.decision import Caller, Decision, MissingLink, MissingLinkKind
 from cspadmin.domain.assignments import EVERYONE, DenyAssignment, RoleAssignment
-from cspadmin.domain.directory import PrincipalType
+from cspadmin.domain.directory import PartnerProfile, PrincipalType
 from cspadmin.domain.relationships import (
     GdapRelationship,
     ResellerRelationship,
@@ -68,6 +68,7 @@ class Engine:
         self._subscription_group: dict[str, str] = {}
         self._group_tenant: dict[str, str] = {}  # management group (lower) -> tenant
         self._group_parent: dict[str, str] = {}
+        self._partners: dict[str, PartnerProfile] = {}
         self._reseller: dict[tuple[str, str], ResellerRelationship] = {}
         self._gdap: dict[str, GdapRelationship] = {}
         self._closure: dict[str, frozenset[str]] = {}
@@ -115,6 +116,9 @@ class Engine:
         if parent:
             self._group_parent[name.lower()] = parent.lower()
         self._chains.clear()
+
+    def set_partner(self, tenant_id: str, profile: PartnerProfile) -> None:
+        self._partners[tenant_id] = profile
 
     def set_reseller_relationship(self, relationship: ResellerRelationship) -> None:
         key = (relationship.partner_tenant_id, relationship.customer_tenant_id)
@@ -210,6 +214,9 @@ class Engine:
                 stack.extend(self._members_of.get(member, ()))
         return seen
 
+    def home_tenant(self, object_id: str) -> str | None:
+        return self._home.get(object_id)
+
     def callers_in(self, group_id: str) -> set[str]:
         """The users and service principals inside `group_id`, through nesting."""
         return {m for m in self.members_of(group_id) if self._kind.get(m) in _CALLER_KINDS}
@@ -222,6 +229,34 @@ class Engine:
             self._gdap.values(),
             self.clock(),
         )
+
+    def customers_of(self, partner_tenant_id: str) -> set[str]:
+        """Every customer tenant the partner has any relationship with."""
+        customers = {c for (p, c) in self._reseller if p == partner_tenant_id}
+        customers |= {
+            g.customer_tenant_id
+            for g in self._gdap.values()
+            if g.partner_tenant_id == partner_tenant_id
+        }
+        return customers
+
+    def delegated_groups(self, partner_tenant_id: str, customer_tenant_id: str) -> frozenset[str]:
+        """The partner groups whose members may sign in to the customer tenant right now:
+        AdminAgents and HelpdeskAgents under DAP, the access-assignment groups under GDAP."""
+        groups: set[str] = set()
+        reseller = self._reseller.get((partner_tenant_id, customer_tenant_id))
+        profile = self._partners.get(partner_tenant_id)
+        if reseller is not None and reseller.grants_delegated_access and profile is not None:
+            groups.update((profile.admin_agents_id, profile.helpdesk_agents_id))
+        now = self.clock()
+        for gdap in self._gdap.values():
+            if (
+                gdap.partner_tenant_id == partner_tenant_id
+                and gdap.customer_tenant_id == customer_tenant_id
+                and gdap.is_active_at(now)
+            ):
+                groups.update(a.group_id for a in gdap.access_assignments)
+        return frozenset(groups)
 
     def chain(self, scope: str | Scope) -> _Chain:
         """The scope's keys from itself up to the root, management groups included."""

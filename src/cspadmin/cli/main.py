@@ -10,9 +10,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from cspadmin.api.endpoints import Endpoints
 from cspadmin.authz.decision import Caller
 from cspadmin.authz.engine import Engine
 from cspadmin.errors import CspadminError
+from cspadmin.server.run import REALM_PORT, can_bind, prepare
+from cspadmin.server.run import serve as run_server
+from cspadmin.server.tls import ensure_tls
 from cspadmin.services.audit import (
     PrivilegeStatus,
     SubscriptionAudit,
@@ -20,7 +24,7 @@ from cspadmin.services.audit import (
     partner_tenants,
 )
 from cspadmin.services.world import demo_world_path, load_world
-from cspadmin.store.database import Database
+from cspadmin.store.database import Database, default_data_dir
 from cspadmin.store.directory import get_service_principal, get_tenant, get_user
 from cspadmin.store.snapshot import load_engine
 
@@ -169,6 +173,70 @@ def check(
     colour = "green" if decision.allowed else "red"
     console.print(f"[{colour}]{decision.explain()}[/]", soft_wrap=True)
     raise typer.Exit(code=0 if decision.allowed else 2)
+
+
+@app.command()
+def serve(
+    world: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="World file to load first.")
+    ] = None,
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTPS port.")] = 8443,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve the control plane over HTTPS: token service, ARM and Microsoft Graph."""
+    directory = data_dir or default_data_dir()
+    database = _open(database_url, directory)
+    if world is not None:
+        try:
+            load_world(database, world)
+        except CspadminError as error:
+            raise _fail(error) from None
+    plan = prepare(database, directory, host, port)
+    realm = REALM_PORT if can_bind(host, REALM_PORT) else None
+    _print_connection_help(plan.state.endpoints, plan.tls.ca_cert, realm is not None)
+    run_server(plan, realm)
+
+
+@app.command()
+def env(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="The port `serve` listens on.")] = 8443,
+) -> None:
+    """Print `export` lines that point Azure clients at a local server: eval "$(cspadmin env)"."""
+    directory = data_dir or default_data_dir()
+    ca = ensure_tls(directory).ca_cert
+    for line in _environment(ca):
+        print(f"export {line}")
+
+
+def _environment(ca: Path) -> list[str]:
+    return [
+        f"REQUESTS_CA_BUNDLE={ca}",
+        f"SSL_CERT_FILE={ca}",
+        "AZURE_CORE_INSTANCE_DISCOVERY=false",
+        "AZURE_CORE_COLLECT_TELEMETRY=false",
+    ]
+
+
+def _print_connection_help(endpoints: Endpoints, ca: Path, realm: bool) -> None:
+    console.print(
+        f"cspadmin control plane on [bold]{endpoints.authority}[/] (Graph: {endpoints.graph})"
+    )
+    console.print(f"Trust its CA: [bold]{ca}[/]")
+    for line in _environment(ca):
+        console.print(f"  export {line}", soft_wrap=True)
+    console.print("Point az at it:")
+    console.print(f"  {endpoints.cloud_register_command()}", soft_wrap=True)
+    console.print("  az cloud set -n Cspadmin")
+    console.print("  az config set core.instance_discovery=false")
+    if not realm:
+        console.print(
+            f"[yellow]Port {REALM_PORT} is not free to bind: `az login -u … -p …` needs "
+            f"user-realm discovery on {endpoints.host}:{REALM_PORT} and will fail; "
+            "service-principal logins are not affected.[/]"
+        )
 
 
 @app.command()

@@ -223,6 +223,16 @@ def get_service_principal(connection: Connection, id_or_app_id: str) -> ServiceP
     return ServicePrincipal(row.id, row.tenant_id, row.app_id, row.display_name, row.secret_hash)
 
 
+def list_service_principals_by_app(connection: Connection, app_id: str) -> list[ServicePrincipal]:
+    """Every tenant's service principal of one application (multi-tenant apps have several)."""
+    rows = connection.execute(
+        select(t.service_principals).where(t.service_principals.c.app_id == app_id.lower())
+    )
+    return [
+        ServicePrincipal(r.id, r.tenant_id, r.app_id, r.display_name, r.secret_hash) for r in rows
+    ]
+
+
 def save_directory_role_assignment(connection: Connection, grant: DirectoryRoleAssignment) -> None:
     upsert(
         connection,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -266,4 +267,26 @@ deny_assignments = Table(
     Column("principal_ids", JSON, nullable=False),
     Column("exclude_principal_ids", JSON, nullable=False),
     Column("applies_to_children", Boolean, nullable=False, default=True),
+)
+
+
+activity_log = Table(
+    "activity_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", ID, nullable=False, unique=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("tenant_id", ID),
+    Column("subscription_id", ID),
+    Column("caller_id", ID),
+    Column("caller", String(256)),
+    Column("operation", String(256), nullable=False),
+    Column("http_method", String(10), nullable=False),
+    Column("scope", String(1024), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("correlation_id", String(64), nullable=False),
+    Column("properties", JSON, nullable=False, default=dict),
+    Index("ix_activity_log_subscription_at", "subscription_id", "at"),
+    Index("ix_activity_log_tenant_at", "tenant_id", "at"),
 )

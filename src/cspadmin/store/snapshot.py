@@ -11,6 +11,7 @@ from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.store import schema as t
 from cspadmin.store.database import Database
+from cspadmin.store.directory import list_tenants
 from cspadmin.store.rbac import iter_role_assignments, list_custom_roles, list_deny_assignments
 from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
 
@@ -47,6 +48,9 @@ def fill_engine(engine: Engine, connection: Connection, progress: Progress | Non
         )
     ):
         engine.add_subscription(sub_id, tenant_id, group)
+    for tenant in list_tenants(connection):
+        if tenant.partner is not None:
+            engine.set_partner(tenant.id, tenant.partner)
     for relationship in list_reseller_relationships(connection):
         engine.set_reseller_relationship(relationship)
     for gdap in list_gdap_relationships(connection):

@@ -1,0 +1,1 @@
+"""HTTP: the token service, ARM, Microsoft Graph and Partner Center, on Azure's wire."""

@@ -1,0 +1,1 @@
+"""Azure Resource Manager: subscriptions, resource groups, resources and RBAC."""

@@ -1,0 +1,74 @@
+"""Who is calling: the bearer token of every ARM and Graph request, checked.
+
+Signature, issuer, audience and expiry are verified on every call; ARM accepts only ARM
+tokens and Graph only Graph tokens. What the token may do is not decided here but by the
+engine, from the token's tenant and object id, on every request, so a revoked grant or
+relationship is in force at once even for tokens already issued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from cspadmin.api.activity import note_caller
+from cspadmin.api.errors import WireError
+from cspadmin.api.jwt_issuer import InvalidToken
+from cspadmin.api.state import AppState, state_of
+from cspadmin.authz.decision import Caller
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller of one request."""
+
+    caller: Caller
+    name: str
+    """UPN for users, app id for service principals: what Azure's messages show."""
+    is_user: bool
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise WireError(
+            401,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing or not a Bearer token.",
+        )
+    return token.strip()
+
+
+def _principal(state: AppState, token: str, audiences: tuple[str, ...], code: str) -> Principal:
+    try:
+        claims = state.issuer.decode_access(token, audiences)
+    except InvalidToken as error:
+        raise WireError(401, code, str(error)) from None
+    oid, tid = str(claims.get("oid", "")), str(claims.get("tid", ""))
+    home = state.plane.engine.home_tenant(oid) or tid
+    is_user = claims.get("idtyp") == "user"
+    name = str(claims.get("unique_name") or claims.get("upn") or claims.get("appid") or oid)
+    return Principal(Caller(oid, tid, home), name, is_user)
+
+
+def _authenticated(request: Request, audience: str) -> Principal:
+    state = state_of(request)
+    audiences = (audience, audience.rstrip("/"))
+    principal = _principal(state, _bearer(request), audiences, "InvalidAuthenticationToken")
+    note_caller(request, principal.caller.object_id, principal.name, principal.caller.tenant_id)
+    return principal
+
+
+def arm_principal(request: Request) -> Principal:
+    return _authenticated(request, state_of(request).endpoints.arm)
+
+
+def graph_principal(request: Request) -> Principal:
+    return _authenticated(request, state_of(request).endpoints.graph)
+
+
+ArmPrincipal = Annotated[Principal, Depends(arm_principal)]
+GraphPrincipal = Annotated[Principal, Depends(graph_principal)]

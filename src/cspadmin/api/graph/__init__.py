@@ -1,0 +1,1 @@
+"""Microsoft Graph v1.0: users, groups, directory objects and directory roles."""

@@ -1,0 +1,1 @@
+"""Running the control plane: TLS material, signing keys, and the uvicorn processes."""
