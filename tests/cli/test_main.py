@@ -1,12 +1,14 @@
 """The `cspadmin` command: demo, world load, audit and check, end to end on SQLite.
 
-Each test gets its own data directory (`--data-dir`). Tests about the demo world start
-from a copy of a store the session loaded once, so that they stay fast.
+Each test works in a data directory (`--data-dir`) of its own. `cspadmin demo` runs once
+per session on an empty directory: the demo tests read its output, and the tests of
+`check` start from a copy of the store it loaded, so that they stay fast.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +16,14 @@ import sqlalchemy as sa
 from click.testing import Result
 from typer.testing import CliRunner
 
+from cspadmin.cli import main
 from cspadmin.cli.main import app
 from cspadmin.domain.roles import OWNER
-from cspadmin.services.world import demo_world_path, load_world
 from cspadmin.store.database import Database
 from cspadmin.store.schema import metadata
 
-# Wide enough that Rich never wraps a table row or a command; and no store from the
-# environment may stand in for --data-dir.
-runner = CliRunner(env={"COLUMNS": "200", "CSPADMIN_DATABASE_URL": None, "CSPADMIN_DATA_DIR": None})
+# No store from the environment may stand in for --data-dir.
+runner = CliRunner(env={"CSPADMIN_DATABASE_URL": None, "CSPADMIN_DATA_DIR": None})
 
 PARTNER = "fabrikampartner.onmicrosoft.com"
 ALICE = f"alice@{PARTNER}"
@@ -96,19 +97,34 @@ def seed_command(subscription_id: str) -> str:
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def wide_console() -> Iterator[None]:
+    """Wide enough that Rich never wraps a table row or a command.
+
+    The CLI's console reads COLUMNS once, when it is made; pytest-xdist workers start
+    with COLUMNS=80, so setting it for CliRunner is too late.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(main.console, "_width", 200)
+        yield
+
+
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def first_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """`cspadmin demo` on an empty data directory: the directory, and what it printed."""
     directory = tmp_path_factory.mktemp("demo")
-    database = Database.open(data_dir=directory)
-    load_world(database, demo_world_path())
-    database.dispose()
-    return directory
+    return directory, cspadmin("demo", "--data-dir", directory)
 
 
 @pytest.fixture
-def demo_dir(demo_store: Path, tmp_path: Path) -> Path:
-    """A data directory of its own holding the loaded demo world."""
-    for path in demo_store.iterdir():
+def demo(first_demo: tuple[Path, Result]) -> Result:
+    return first_demo[1]
+
+
+@pytest.fixture
+def demo_dir(first_demo: tuple[Path, Result], tmp_path: Path) -> Path:
+    """A data directory of its own holding what `cspadmin demo` loaded."""
+    for path in first_demo[0].iterdir():
         shutil.copy(path, tmp_path / path.name)
     return tmp_path
 
@@ -124,42 +140,39 @@ def two_partners(tmp_path: Path) -> Path:
 # -- demo ------------------------------------------------------------------------------------
 
 
-def test_demo_loads_the_demo_world_and_prints_the_audit(tmp_path: Path) -> None:
-    result = cspadmin("demo", "--data-dir", tmp_path)
-
-    assert result.exit_code == 0, result.output
-    assert "Demo world loaded into" in result.output
-    assert "CSP subscriptions of Fabrikam Partner" in result.output
-    assert "partial" in line_with(result.output, "Northwind Analytics")
+def test_demo_loads_the_demo_world_and_prints_the_audit(demo: Result) -> None:
+    assert demo.exit_code == 0, demo.output
+    assert "Demo world loaded into" in demo.output
+    assert "CSP subscriptions of Fabrikam Partner" in demo.output
+    assert "partial" in line_with(demo.output, "Northwind Analytics")
     for name in ("Contoso Dev-Test", "Tailspin Labs", "Adventure Works Legacy"):
-        assert "lost" in line_with(result.output, name)
-    assert "ok" in line_with(result.output, "Contoso Production")
-    assert "dormant" in line_with(result.output, "Wide World Logistics")
+        assert "lost" in line_with(demo.output, name)
+    assert "ok" in line_with(demo.output, "Contoso Production")
+    assert "dormant" in line_with(demo.output, "Wide World Logistics")
 
 
-def test_demo_prints_a_reinstate_command_for_each_lost_subscription(tmp_path: Path) -> None:
-    result = cspadmin("demo", "--data-dir", tmp_path)
+def test_demo_prints_a_reinstate_command_for_each_lost_subscription(demo: Result) -> None:
+    commands = [line.strip() for line in demo.output.splitlines() if "az role" in line]
 
-    assert result.exit_code == 0, result.output
-    commands = [line.strip() for line in result.output.splitlines() if "az role" in line]
-    assert commands == [seed_command(sub) for sub, _ in sorted(DEMO_LOST.values(), key=by_domain)]
+    by_customer = sorted(DEMO_LOST.values(), key=lambda entry: entry[1])
+    assert commands == [seed_command(subscription) for subscription, _ in by_customer]
     for _, domain in DEMO_LOST.values():
-        assert f"# {domain}" in result.output  # who has to run it
+        assert f"# {domain}" in demo.output  # who has to run it
 
 
-def by_domain(entry: tuple[str, str]) -> str:
-    return entry[1]
+def test_running_demo_twice_is_harmless(demo: Result, demo_dir: Path) -> None:
+    counts = row_counts(demo_dir)
+
+    again = cspadmin("demo", "--data-dir", demo_dir)
+
+    assert again.exit_code == 0, again.output
+    assert row_counts(demo_dir) == counts
+    assert audit_part(again.output) == audit_part(demo.output)
 
 
-def test_running_demo_twice_is_harmless(tmp_path: Path) -> None:
-    first = cspadmin("demo", "--data-dir", tmp_path)
-    counts = row_counts(tmp_path)
-
-    second = cspadmin("demo", "--data-dir", tmp_path)
-
-    assert (first.exit_code, second.exit_code) == (0, 0)
-    assert row_counts(tmp_path) == counts
-    assert second.output == first.output
+def audit_part(output: str) -> str:
+    """What `demo` prints from the audit table on (its first line names the data dir)."""
+    return output[output.index("CSP subscriptions of") :]
 
 
 # -- world load --------------------------------------------------------------------------------

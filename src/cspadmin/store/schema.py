@@ -94,6 +94,11 @@ users = Table(
     Column("password_hash", String(256)),
     Column("account_enabled", Boolean, nullable=False, default=True),
     Column("usage_location", String(2)),
+    Column("mail_nickname", String(64)),
+    Column("given_name", String(64)),
+    Column("surname", String(64)),
+    Column("force_change_password", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime()),
 )
 Index("uq_users_upn", func.lower(users.c.user_principal_name), unique=True)
 
@@ -104,6 +109,8 @@ groups = Table(
     Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
     Column("display_name", String(256), nullable=False),
     Column("description", Text, nullable=False, default=""),
+    Column("mail_nickname", String(64)),
+    Column("created_at", UtcDateTime()),
     Index("ix_groups_tenant_name", "tenant_id", "display_name"),
 )
 
@@ -204,6 +211,8 @@ resource_groups = Table(
     Column("name", String(90), nullable=False),
     Column("location", String(64), nullable=False),
     Column("tags", JSON, nullable=False, default=dict),
+    Column("managed_by", String(1024)),
+    Column("created_at", UtcDateTime()),
 )
 
 resources = Table(
@@ -221,6 +230,10 @@ resources = Table(
     Column("location", String(64), nullable=False),
     Column("properties", JSON, nullable=False, default=dict),
     Column("tags", JSON, nullable=False, default=dict),
+    Column("kind", String(64)),
+    Column("sku", JSON),
+    Column("created_at", UtcDateTime()),
+    Column("changed_at", UtcDateTime()),
 )
 
 role_definitions = Table(
@@ -246,6 +259,9 @@ role_assignments = Table(
     Column("condition", Text),
     Column("description", Text),
     Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
+    Column("created_by", ID),
+    Column("updated_at", UtcDateTime()),
+    Column("updated_by", ID),
     Index("ix_role_assignments_principal", "principal_id"),
 )
 Index(

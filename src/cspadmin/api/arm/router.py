@@ -1,8 +1,28 @@
-"""All ARM routes. Each module adds its own routes to `router`."""
+"""All ARM routes. Order matters: specific paths (RBAC extension resources, resource
+groups) before the generic resource catch-all."""
 
 from fastapi import APIRouter
 
-from cspadmin.api.arm import subscriptions
+from cspadmin.api.arm import (
+    activity_log,
+    permissions,
+    providers,
+    resource_groups,
+    resources,
+    role_assignments,
+    role_definitions,
+    subscriptions,
+)
 
 router = APIRouter(tags=["arm"])
-router.include_router(subscriptions.router)
+for module in (
+    subscriptions,
+    role_assignments,
+    role_definitions,
+    permissions,
+    activity_log,
+    providers,
+    resource_groups,
+    resources,
+):
+    router.include_router(module.router)

@@ -1,0 +1,5 @@
+"""activity_log routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

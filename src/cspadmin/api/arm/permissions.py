@@ -1,0 +1,5 @@
+"""permissions routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

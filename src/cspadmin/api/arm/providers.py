@@ -1,0 +1,5 @@
+"""providers routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

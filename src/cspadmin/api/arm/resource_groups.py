@@ -1,0 +1,5 @@
+"""resource_groups routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

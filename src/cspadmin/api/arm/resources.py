@@ -1,0 +1,5 @@
+"""resources routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

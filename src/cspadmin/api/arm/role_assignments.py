@@ -1,0 +1,5 @@
+"""role_assignments routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

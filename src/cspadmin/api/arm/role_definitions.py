@@ -1,0 +1,5 @@
+"""role_definitions routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

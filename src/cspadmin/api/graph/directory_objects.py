@@ -1,0 +1,5 @@
+"""directory_objects routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

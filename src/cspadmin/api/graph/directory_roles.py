@@ -1,0 +1,5 @@
+"""directory_roles routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""groups routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

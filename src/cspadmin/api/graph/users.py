@@ -1,0 +1,5 @@
+"""users routes (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
