@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -65,7 +66,7 @@ def _engine(database: Database) -> Engine:
 
 
 def _fail(error: CspadminError) -> typer.Exit:
-    console.print(f"[red]{error.code}[/]: {error.message}")
+    console.print(f"[red]{error.code}[/]: {escape(error.message)}")
     return typer.Exit(code=1)
 
 
@@ -81,9 +82,11 @@ def world_load(
         report = load_world(database, file)
     except CspadminError as error:
         raise _fail(error) from None
-    console.print(f"Loaded [bold]{file}[/] into {database.engine.url.render_as_string()}")
+    console.print(
+        f"Loaded [bold]{escape(str(file))}[/] into {database.engine.url.render_as_string()}"
+    )
     for line in report.summary_lines():
-        console.print(f"  {line}")
+        console.print(f"  {escape(line)}")
 
 
 @app.command()
@@ -104,7 +107,7 @@ def _print_audit(database: Database, engine: Engine, partner_name: str | None) -
     if partner_name:
         partners = [p for p in partners if partner_name.lower() in (p.id, *p.all_domains())]
         if not partners:
-            console.print(f"[red]No partner tenant {partner_name!r} in the store.[/]")
+            console.print(f"[red]No partner tenant {escape(repr(partner_name))} in the store.[/]")
             raise typer.Exit(code=1)
     for partner in partners:
         audits = audit_partner(database, engine, partner)
@@ -118,7 +121,7 @@ def _print_audit(database: Database, engine: Engine, partner_name: str | None) -
 
 
 def _audit_table(title: str, audits: list[SubscriptionAudit]) -> Table:
-    table = Table(title=f"CSP subscriptions of {title}")
+    table = Table(title=f"CSP subscriptions of {escape(title)}")
     table.add_column("Customer")
     table.add_column("Subscription")
     table.add_column("Status")
@@ -128,8 +131,8 @@ def _audit_table(title: str, audits: list[SubscriptionAudit]) -> Table:
     for a in audits:
         grants = "\n".join(g.scope.split(a.subscription.id, 1)[-1] or "/" for g in a.owner_grants)
         table.add_row(
-            a.customer.display_name,
-            a.subscription.display_name,
+            escape(a.customer.display_name),
+            escape(a.subscription.display_name),
             _STATUS_STYLE[a.status],
             "yes" if a.delegated_access else "[red]no[/]",
             grants or "[dim]none[/]",
@@ -160,10 +163,10 @@ def check(
         found = get_user(connection, principal) or get_service_principal(connection, principal)
         acting_in = get_tenant(connection, tenant) if tenant else None
     if found is None:
-        console.print(f"[red]No user or service principal {principal!r}.[/]")
+        console.print(f"[red]No user or service principal {escape(repr(principal))}.[/]")
         raise typer.Exit(code=1)
     if tenant and acting_in is None:
-        console.print(f"[red]No tenant {tenant!r}.[/]")
+        console.print(f"[red]No tenant {escape(repr(tenant))}.[/]")
         raise typer.Exit(code=1)
     caller = Caller(found.id, acting_in.id if acting_in else found.tenant_id, found.tenant_id)
     try:
@@ -171,7 +174,7 @@ def check(
     except CspadminError as error:
         raise _fail(error) from None
     colour = "green" if decision.allowed else "red"
-    console.print(f"[{colour}]{decision.explain()}[/]", soft_wrap=True)
+    console.print(f"[{colour}]{escape(decision.explain())}[/]", soft_wrap=True)
     raise typer.Exit(code=0 if decision.allowed else 2)
 
 

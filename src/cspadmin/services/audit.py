@@ -17,6 +17,7 @@ from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import Tenant
 from cspadmin.domain.estate import Subscription
 from cspadmin.domain.roles import OWNER
+from cspadmin.services.tokens import delegated_into
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_tenant, list_tenants
 from cspadmin.store.estate import list_subscriptions
@@ -99,7 +100,8 @@ def audit_partner(database: Database, engine: Engine, partner: Tenant) -> list[S
             able = sum(
                 1
                 for agent in agents
-                if engine.is_allowed(
+                if delegated_into(engine, agent, partner.id, customer.id)
+                and engine.is_allowed(
                     Caller(agent, customer.id, partner.id),
                     MANAGE_ACTION,
                     f"/subscriptions/{subscription.id}",
