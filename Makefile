@@ -1,8 +1,14 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The real Azure CLI for tests/acceptance, in a venv of its own: azure-cli pins many Azure
+# packages (a beta azure-mgmt-authorization, exact msal) that must not meet the project's.
+# azure-identity is not an azure-cli dependency; the SDK acceptance test needs it.
+AZ_VENV := .venv-az
+AZ_STAMP := $(AZ_VENV)/.installed
+AZ_PACKAGES := azure-cli==2.91.0 azure-identity==1.27.0
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest acceptance az bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -10,7 +16,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(AZ_STAMP):
+	test -x $(AZ_VENV)/bin/python || python3 -m venv $(AZ_VENV)
+	$(AZ_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AZ_VENV)/bin/python -m pip install --quiet $(AZ_PACKAGES)
+	touch $(AZ_STAMP)
+
+az: $(AZ_STAMP)
+
 run: $(STAMP)
+	$(VENV)/bin/cspadmin serve --world src/cspadmin/worlds/demo.yaml
+
+demo: $(STAMP)
 	$(VENV)/bin/cspadmin demo
 
 lint: $(STAMP)
@@ -20,8 +37,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP)
-	$(VENV)/bin/pytest -n 2
+pytest: $(STAMP) $(AZ_STAMP)
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+acceptance: $(STAMP) $(AZ_STAMP)
+	$(VENV)/bin/pytest tests/acceptance
 
 test: lint typecheck pytest
 
@@ -29,4 +49,4 @@ bench: $(STAMP)
 	$(PY) bench/authz_bench.py
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(AZ_VENV)

@@ -15,7 +15,7 @@ from cspadmin.api.endpoints import Endpoints
 from cspadmin.authz.decision import Caller
 from cspadmin.authz.engine import Engine
 from cspadmin.errors import CspadminError
-from cspadmin.server.run import REALM_PORT, can_bind, prepare
+from cspadmin.server.run import REALM_PORT, PortUnavailable, bind, prepare
 from cspadmin.server.run import serve as run_server
 from cspadmin.server.tls import ensure_tls
 from cspadmin.services.audit import (
@@ -197,9 +197,13 @@ def serve(
         except CspadminError as error:
             raise _fail(error) from None
     plan = prepare(database, directory, host, port)
-    realm = REALM_PORT if can_bind(host, REALM_PORT) else None
+    realm = bind(host, REALM_PORT) if port != REALM_PORT else None
     _print_connection_help(plan.state.endpoints, plan.tls.ca_cert, realm is not None)
-    run_server(plan, realm)
+    try:
+        run_server(plan, realm)
+    except PortUnavailable as error:
+        console.print(f"[red]Cannot listen: {escape(str(error))}.[/]")
+        raise typer.Exit(code=1) from None
 
 
 @app.command()

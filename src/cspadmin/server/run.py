@@ -45,23 +45,39 @@ def prepare(database: Database, data_dir: Path, host: str, port: int) -> ServerP
     return ServerPlan(AppState(plane, endpoints, issuer), tls, host, port)
 
 
-def can_bind(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+def bind(host: str, port: int) -> socket.socket | None:
+    """A listening socket on (host, port), or None when the port is taken or not ours."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        return None
+    sock.set_inheritable(True)
+    return sock
 
 
-def serve(plan: ServerPlan, realm_port: int | None = REALM_PORT) -> None:
-    """Run until interrupted; also on `realm_port` when given and free."""
+class PortUnavailable(RuntimeError):
+    pass
+
+
+def serve(plan: ServerPlan, realm: socket.socket | None) -> None:
+    """Run until interrupted, on the plan's port and, when given, the realm socket (443).
+
+    Sockets are bound before anything starts, so a port that is taken is reported at once
+    and can never take the whole server down later.
+    """
+    main = bind(plan.host, plan.port)
+    if main is None:
+        raise PortUnavailable(f"{plan.host}:{plan.port} is already in use")
     app = create_app(plan.state)
-    configs = [_config(app, plan, plan.port)]
-    if realm_port and realm_port != plan.port:
-        configs.append(_config(app, plan, realm_port))
-    asyncio.run(_serve_all([uvicorn.Server(c) for c in configs]))
+    servers = [(uvicorn.Server(_config(app, plan, plan.port)), main)]
+    if realm is not None:
+        servers.append((uvicorn.Server(_config(app, plan, REALM_PORT)), realm))
+    asyncio.run(_serve_all(servers))
 
 
 def _config(app: FastAPI, plan: ServerPlan, port: int) -> uvicorn.Config:
@@ -77,5 +93,5 @@ def _config(app: FastAPI, plan: ServerPlan, port: int) -> uvicorn.Config:
     )
 
 
-async def _serve_all(servers: list[uvicorn.Server]) -> None:
-    await asyncio.gather(*(s.serve() for s in servers))
+async def _serve_all(servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
+    await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in servers))
