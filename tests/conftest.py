@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from cspadmin.store.database import Database
 from cspadmin.store.schema import metadata
@@ -22,6 +23,16 @@ from cspadmin.store.schema import metadata
 POSTGRES_URL = os.environ.get(
     "CSPADMIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with minimal argon2 cost in tests: worlds load several times faster, and
+    verification reads the cost from each hash, so sign-in behaves exactly the same."""
+    monkeypatch.setattr(
+        "cspadmin.services.credentials._HASHER",
+        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 Written from the rule, not from the engine: facts are plain lists scanned end to end,
 groups are expanded by recursion, ancestry is string prefixes of lower-cased canonical
 ids plus the management groups the world says a scope sits under, and wildcards are
-matched by hand. Nothing is indexed or cached, and nothing comes from `cspadmin.authz`,
-so a disagreement with the engine points at one of the two.
+matched by hand. Nothing is indexed or cached, and nothing but the `Caller` record comes
+from `cspadmin.authz`, so a disagreement with the engine points at one of the two.
 
 The rule, as applied here:
 

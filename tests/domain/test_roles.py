@@ -303,31 +303,16 @@ def test_a_custom_role_may_grant_only_data_actions() -> None:
     assert not role.allows(BLOB_READ)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="custom_role accepts '/' as an assignable scope; azure-wire.md 2.4: "
-    "root '/' only for built-ins",
-)
 def test_a_custom_role_may_not_be_assignable_at_the_root() -> None:
     with pytest.raises(InvalidRoleDefinition):
         custom_role(ROLE_ID, "r", (EVERYTHING,), ("/",))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="custom_role keeps a hyphen-less GUID as given (id.lower()), so the role's id "
-    "never equals the hyphenated GUID that role assignments carry",
-)
 def test_a_custom_role_id_is_the_canonical_hyphenated_guid() -> None:
     role = custom_role(ROLE_ID.replace("-", ""), "r", (EVERYTHING,), (SUB_ID,))
     assert role.id == ROLE_ID
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="custom_role counts management groups by the substring '/managementgroups/', so a "
-    "resource group named managementGroups counts as one",
-)
 def test_a_resource_group_named_management_groups_is_not_a_management_group() -> None:
     lookalike = f"{SUB_ID}/resourceGroups/managementGroups/providers/Microsoft.Compute/disks/d"
     role = custom_role(ROLE_ID, "r", (EVERYTHING,), (MG_A, lookalike))

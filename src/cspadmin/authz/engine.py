@@ -115,6 +115,8 @@ class Engine:
         self._group_tenant[name.lower()] = tenant_id
         if parent:
             self._group_parent[name.lower()] = parent.lower()
+        else:
+            self._group_parent.pop(name.lower(), None)
         self._chains.clear()
 
     def set_partner(self, tenant_id: str, profile: PartnerProfile) -> None:

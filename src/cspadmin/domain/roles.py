@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from cspadmin.domain.scope import is_guid, parse_scope
+from cspadmin.domain.scope import ScopeKind, is_guid, parse_scope
 from cspadmin.errors import InvalidRoleDefinition
 
 BUILT_IN = "BuiltInRole"
@@ -103,14 +104,17 @@ def custom_role(
         raise InvalidRoleDefinition("The role name must not be empty.")
     if not assignable_scopes:
         raise InvalidRoleDefinition("A custom role needs at least one assignable scope.")
-    canonical = tuple(parse_scope(s).id for s in assignable_scopes)
-    groups = [s for s in canonical if "/managementgroups/" in s.lower()]
+    scopes = [parse_scope(s) for s in assignable_scopes]
+    if any(s.kind is ScopeKind.ROOT for s in scopes):
+        raise InvalidRoleDefinition("Only built-in roles may be assignable at the root '/'.")
+    canonical = tuple(s.id for s in scopes)
+    groups = {s.key for s in scopes if s.kind is ScopeKind.MANAGEMENT_GROUP}
     if len(groups) > 1:
         raise InvalidRoleDefinition("A custom role may name at most one management group.")
     if not any(p.actions or p.data_actions for p in permissions):
         raise InvalidRoleDefinition("A custom role must grant at least one action.")
     return RoleDefinition(
-        id=id.lower(),
+        id=str(uuid.UUID(id)),
         role_name=role_name,
         permissions=permissions,
         description=description,

@@ -22,6 +22,9 @@ _NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+$")
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _MANAGEMENT_GROUP = re.compile(r"^[-\w.()]{1,90}$")
 _FORBIDDEN_IN_NAME = set("<>%&\\?#")
+_GUID_TEXT = re.compile(
+    r"[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}"
+)
 
 
 class ScopeKind(enum.Enum):
@@ -96,11 +99,8 @@ def scope_key(resource_id: str) -> str:
 
 
 def is_guid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return len(text) in (32, 36)
+    """A GUID in 8-4-4-4-12 or 32-hex form: what ARM accepts in an id."""
+    return _GUID_TEXT.fullmatch(text) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -249,11 +249,12 @@ class _Parser:
 
 
 _GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_SEGMENT = r"[^/<>%&\\?#\t\n\r]+"
+_SEGMENT = r"[^/<>%&\\?#\t\n\r\x0b\x0c\x1c-\x1f]+"
+_TYPE_AND_NAME = rf"/(?!providers/)[a-z][a-z0-9]*/{_SEGMENT}"
 _COMMON_SHAPE = re.compile(
     rf"/subscriptions/({_GUID})"
     r"(?:/resourcegroups/([-\w.()]{1,90}))?"
-    rf"((?:/providers/[a-z][a-z0-9]*(?:\.[a-z0-9]+)+(?:/[a-z][a-z0-9]*/{_SEGMENT})+)*)"
+    rf"((?:/providers/[a-z][a-z0-9]*(?:\.[a-z0-9]+)+(?:{_TYPE_AND_NAME})+)*)"
 )
 
 
@@ -265,7 +266,8 @@ def key_chain(resource_id: str) -> tuple[str | None, str | None, tuple[str, ...]
     through `parse_scope`, which accepts it or says precisely what is wrong.
     """
     key = resource_id.lower()
-    match = _COMMON_SHAPE.fullmatch(key)
+    plain = resource_id.isascii() and resource_id == resource_id.strip()
+    match = _COMMON_SHAPE.fullmatch(key) if plain else None
     if match is None or (match[2] or "").endswith("."):
         scope = parse_scope(resource_id)
         chain = tuple(s.key for s in scope.ancestors() if s.kind is not ScopeKind.ROOT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from cspadmin.domain.activity import ActivityEvent
 from cspadmin.store import schema as t
@@ -40,10 +40,26 @@ def list_events(
     subscription_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    scope_prefix: str | None = None,
+    correlation_id: str | None = None,
+    caller: str | None = None,
+    status: str | None = None,
     limit: int = 1000,
 ) -> list[ActivityEvent]:
+    """Newest first. `scope_prefix` keeps events at that scope and below; it, `caller`
+    and `status` compare ignoring case, as ARM ids and names do."""
     log = t.activity_log.c
     query = select(t.activity_log).order_by(log.at.desc(), log.id.desc()).limit(limit)
+    if scope_prefix is not None:
+        prefix = scope_prefix.lower().rstrip("/")
+        scope = func.lower(log.scope)
+        query = query.where((scope == prefix) | scope.startswith(prefix + "/", autoescape=True))
+    if correlation_id is not None:
+        query = query.where(log.correlation_id == correlation_id)
+    if caller is not None:
+        query = query.where(func.lower(log.caller) == caller.lower())
+    if status is not None:
+        query = query.where(func.lower(log.status) == status.lower())
     if tenant_id is not None:
         query = query.where(log.tenant_id == tenant_id)
     if subscription_id is not None:

@@ -1,10 +1,16 @@
-"""Subscriptions, resource groups and resources in the store."""
+"""Subscriptions, resource groups and resources in the store.
+
+A resource group's resources are the rows whose id lies under the group's id; deleting
+a group or a resource removes everything under it in the same statement set.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, delete, distinct, func, select
 
 from cspadmin.domain.estate import (
     ManagementGroup,
@@ -125,3 +131,163 @@ def list_resources(connection: Connection, subscription_id: str) -> list[Resourc
         .order_by(t.resources.c.id_key)
     )
     return [Resource(r.id, r.type, r.location, dict(r.properties), dict(r.tags)) for r in rows]
+
+
+# -- the ARM surface: groups and resources with the bookkeeping ARM returns ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroupRecord:
+    """A resource group with what ARM reports besides the domain facts."""
+
+    group: ResourceGroup
+    managed_by: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return f"/subscriptions/{self.group.subscription_id}/resourceGroups/{self.group.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRecord:
+    """A resource with what ARM reports besides the domain facts."""
+
+    resource: Resource
+    kind: str | None = None
+    sku: dict[str, Any] | None = field(default=None, hash=False)
+    created_at: datetime | None = None
+    changed_at: datetime | None = None
+
+
+def _group_record(row: Row[Any]) -> ResourceGroupRecord:
+    group = ResourceGroup(row.subscription_id, row.name, row.location, dict(row.tags))
+    return ResourceGroupRecord(group, row.managed_by, row.created_at)
+
+
+def put_resource_group(connection: Connection, record: ResourceGroupRecord) -> None:
+    """Create or replace a group by (subscription, case-insensitive name)."""
+    group = record.group
+    upsert(
+        connection,
+        t.resource_groups,
+        [
+            {
+                "subscription_id": group.subscription_id,
+                "name_key": group.name.lower(),
+                "name": group.name,
+                "location": group.location,
+                "tags": group.tags,
+                "managed_by": record.managed_by,
+                "created_at": record.created_at,
+            }
+        ],
+        ["subscription_id", "name_key"],
+    )
+
+
+def get_resource_group(
+    connection: Connection, subscription_id: str, name: str
+) -> ResourceGroupRecord | None:
+    rg = t.resource_groups.c
+    row = connection.execute(
+        select(t.resource_groups).where(
+            (rg.subscription_id == subscription_id.lower()) & (rg.name_key == name.lower())
+        )
+    ).first()
+    return _group_record(row) if row else None
+
+
+def find_resource_groups(connection: Connection, subscription_id: str) -> list[ResourceGroupRecord]:
+    rows = connection.execute(
+        select(t.resource_groups)
+        .where(t.resource_groups.c.subscription_id == subscription_id.lower())
+        .order_by(t.resource_groups.c.name_key)
+    )
+    return [_group_record(row) for row in rows]
+
+
+def delete_resource_group(connection: Connection, subscription_id: str, name: str) -> bool:
+    """Remove a group and every resource in it; False when there was no such group."""
+    rg = t.resource_groups.c
+    removed = connection.execute(
+        delete(t.resource_groups).where(
+            (rg.subscription_id == subscription_id.lower()) & (rg.name_key == name.lower())
+        )
+    ).rowcount
+    prefix = f"/subscriptions/{subscription_id.lower()}/resourcegroups/{name.lower()}/"
+    connection.execute(
+        delete(t.resources).where(t.resources.c.id_key.startswith(prefix, autoescape=True))
+    )
+    return removed > 0
+
+
+def _resource_record(row: Row[Any]) -> ResourceRecord:
+    resource = Resource(row.id, row.type, row.location, dict(row.properties), dict(row.tags))
+    sku = dict(row.sku) if row.sku is not None else None
+    return ResourceRecord(resource, row.kind, sku, row.created_at, row.changed_at)
+
+
+def put_resource(connection: Connection, record: ResourceRecord) -> None:
+    """Create or replace a resource by its case-insensitive id."""
+    resource = record.resource
+    scope = parse_scope(resource.id)
+    upsert(
+        connection,
+        t.resources,
+        [
+            {
+                "id_key": scope.key,
+                "id": scope.id,
+                "subscription_id": scope.subscription_id,
+                "type": resource.type,
+                "location": resource.location,
+                "properties": resource.properties,
+                "tags": resource.tags,
+                "kind": record.kind,
+                "sku": record.sku,
+                "created_at": record.created_at,
+                "changed_at": record.changed_at,
+            }
+        ],
+        ["id_key"],
+    )
+
+
+def get_resource(connection: Connection, resource_id: str) -> ResourceRecord | None:
+    row = connection.execute(
+        select(t.resources).where(t.resources.c.id_key == resource_id.lower())
+    ).first()
+    return _resource_record(row) if row else None
+
+
+def find_resources(
+    connection: Connection, subscription_id: str, *, under: str | None = None
+) -> list[ResourceRecord]:
+    """A subscription's resources ordered by id, or only those strictly below `under`."""
+    r = t.resources.c
+    query = select(t.resources).where(r.subscription_id == subscription_id.lower())
+    if under is not None:
+        query = query.where(r.id_key.startswith(under.lower().rstrip("/") + "/", autoescape=True))
+    return [_resource_record(row) for row in connection.execute(query.order_by(r.id_key))]
+
+
+def delete_resource(connection: Connection, resource_id: str) -> int:
+    """Remove a resource and everything below it (children, extension resources);
+    returns how many rows went."""
+    key = resource_id.lower().rstrip("/")
+    r = t.resources.c
+    return connection.execute(
+        delete(t.resources).where(
+            (r.id_key == key) | r.id_key.startswith(key + "/", autoescape=True)
+        )
+    ).rowcount
+
+
+def stored_resource_types(connection: Connection, namespace: str | None = None) -> list[str]:
+    """The distinct resource types the store holds, optionally of one namespace."""
+    column = t.resources.c.type
+    query = select(distinct(column))
+    if namespace is not None:
+        query = query.where(func.lower(column).startswith(namespace.lower() + "/"))
+    return sorted(row[0] for row in connection.execute(query))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Row, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cspadmin.domain.assignments import DenyAssignment, RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import CUSTOM, Permission, RoleDefinition
+from cspadmin.domain.scope import Scope, ScopeKind
 from cspadmin.errors import RoleAssignmentExists
 from cspadmin.store import schema as t
 from cspadmin.store.upsert import upsert
@@ -63,20 +66,7 @@ def save_role_definition(connection: Connection, tenant_id: str, role: RoleDefin
 
 def list_custom_roles(connection: Connection) -> list[tuple[str, RoleDefinition]]:
     """Every custom role with the tenant that owns it."""
-    return [
-        (
-            r.tenant_id,
-            RoleDefinition(
-                id=r.id,
-                role_name=r.role_name,
-                permissions=_permissions(r.permissions),
-                description=r.description,
-                role_type=CUSTOM,
-                assignable_scopes=tuple(r.assignable_scopes),
-            ),
-        )
-        for r in connection.execute(select(t.role_definitions))
-    ]
+    return [(r.tenant_id, _custom_role(r)) for r in connection.execute(select(t.role_definitions))]
 
 
 def _assignment_row(a: RoleAssignment) -> dict[str, Any]:
@@ -92,13 +82,25 @@ def _assignment_row(a: RoleAssignment) -> dict[str, Any]:
     }
 
 
-def create_role_assignment(connection: Connection, assignment: RoleAssignment) -> None:
+def create_role_assignment(
+    connection: Connection,
+    assignment: RoleAssignment,
+    *,
+    created_at: datetime | None = None,
+    created_by: str | None = None,
+) -> None:
     """Insert one assignment; `RoleAssignmentExists` when the database holds the same
     (scope, role, principal) under any name. The check is the unique index itself, so it
-    holds under concurrent writers on both backends."""
+    holds under concurrent writers on both backends. `created_at` defaults to the
+    database's clock; the `updated_*` fields start equal to the `created_*` ones."""
+    row = _assignment_row(assignment)
+    if created_at is not None:
+        row.update(created_at=created_at, updated_at=created_at)
+    if created_by is not None:
+        row.update(created_by=created_by, updated_by=created_by)
     savepoint = connection.begin_nested()
     try:
-        connection.execute(t.role_assignments.insert(), [_assignment_row(assignment)])
+        connection.execute(t.role_assignments.insert(), [row])
     except IntegrityError:
         savepoint.rollback()
         existing = find_role_assignment(
@@ -237,3 +239,152 @@ def list_role_assignments(
         scope = func.lower(ra.scope)
         query = query.where((scope == prefix) | scope.startswith(prefix + "/", autoescape=True))
     return [_assignment(row) for row in connection.execute(query)]
+
+
+def get_custom_role(connection: Connection, role_id: str) -> tuple[str, RoleDefinition] | None:
+    """One custom role by GUID, with the tenant that owns it."""
+    row = connection.execute(
+        select(t.role_definitions).where(t.role_definitions.c.id == role_id.lower())
+    ).first()
+    return (row.tenant_id, _custom_role(row)) if row else None
+
+
+def list_tenant_custom_roles(connection: Connection, tenant_id: str) -> list[RoleDefinition]:
+    rows = connection.execute(
+        select(t.role_definitions)
+        .where(t.role_definitions.c.tenant_id == tenant_id)
+        .order_by(t.role_definitions.c.role_name)
+    )
+    return [_custom_role(row) for row in rows]
+
+
+def _custom_role(row: Row[Any]) -> RoleDefinition:
+    return RoleDefinition(
+        id=row.id,
+        role_name=row.role_name,
+        permissions=_permissions(row.permissions),
+        description=row.description,
+        role_type=CUSTOM,
+        assignable_scopes=tuple(row.assignable_scopes),
+    )
+
+
+def delete_role_definition(connection: Connection, role_id: str) -> bool:
+    result = connection.execute(
+        delete(t.role_definitions).where(t.role_definitions.c.id == role_id.lower())
+    )
+    return result.rowcount > 0
+
+
+def role_definition_in_use(connection: Connection, role_id: str) -> bool:
+    """Whether any role assignment names the role."""
+    ra = t.role_assignments.c
+    found = connection.scalar(
+        select(ra.name).where(func.lower(ra.role_definition_id) == role_id.lower()).limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoleAssignment:
+    """A role assignment with the bookkeeping ARM returns: when, and by whom."""
+
+    assignment: RoleAssignment
+    created_on: datetime | None = None
+    created_by: str | None = None
+    updated_on: datetime | None = None
+    updated_by: str | None = None
+
+
+def _stored(row: Row[Any]) -> StoredRoleAssignment:
+    return StoredRoleAssignment(
+        _assignment(row), row.created_at, row.created_by, row.updated_at, row.updated_by
+    )
+
+
+def get_stored_role_assignment(connection: Connection, name: str) -> StoredRoleAssignment | None:
+    row = connection.execute(
+        select(t.role_assignments).where(t.role_assignments.c.name == name.lower())
+    ).first()
+    return _stored(row) if row else None
+
+
+def find_stored_role_assignments(
+    connection: Connection,
+    tenant_id: str,
+    *,
+    scope_keys: Collection[str] = (),
+    subtree: str | None = None,
+    principal_ids: Collection[str] | None = None,
+) -> list[StoredRoleAssignment]:
+    """A tenant's assignments at any of `scope_keys` (lower-case scope ids) or at
+    `subtree` and below, optionally only for `principal_ids`; ordered by scope, name."""
+    ra = t.role_assignments.c
+    scope = func.lower(ra.scope)
+    where: list[ColumnElement[bool]] = []
+    if scope_keys:
+        where.append(scope.in_(list(scope_keys)))
+    if subtree is not None:
+        prefix = subtree.lower().rstrip("/")
+        where.append((scope == prefix) | scope.startswith(prefix + "/", autoescape=True))
+    if not where:
+        return []
+    query = select(t.role_assignments).where((ra.tenant_id == tenant_id) & or_(*where))
+    if principal_ids is not None:
+        query = query.where(ra.principal_id.in_([p.lower() for p in principal_ids]))
+    query = query.order_by(func.length(ra.scope), ra.scope, ra.name)
+    return [_stored(row) for row in connection.execute(query)]
+
+
+def update_role_assignment(
+    connection: Connection,
+    name: str,
+    *,
+    condition: str | None,
+    description: str | None,
+    updated_at: datetime,
+    updated_by: str | None,
+) -> None:
+    """Change what Azure lets a PUT change on an existing assignment."""
+    connection.execute(
+        update(t.role_assignments)
+        .where(t.role_assignments.c.name == name.lower())
+        .values(
+            condition=condition,
+            description=description,
+            updated_at=updated_at,
+            updated_by=updated_by,
+        )
+    )
+
+
+def count_subscription_role_assignments(connection: Connection, subscription_id: str) -> int:
+    """Assignments at a subscription and everything inside it (what Azure's limit counts)."""
+    ra = t.role_assignments.c
+    key = f"/subscriptions/{subscription_id.lower()}"
+    scope = func.lower(ra.scope)
+    query = select(func.count()).where(
+        (scope == key) | scope.startswith(key + "/", autoescape=True)
+    )
+    return connection.scalar(query) or 0
+
+
+def scope_exists(connection: Connection, scope: Scope) -> bool:
+    """Whether the resource group or resource a scope names is in the store.
+
+    Subscriptions, management groups and the root are the engine's to know; this answers
+    for what lives inside a subscription."""
+    if scope.kind is ScopeKind.RESOURCE_GROUP:
+        assert scope.subscription_id is not None and scope.resource_group is not None
+        rg = t.resource_groups.c
+        found = connection.scalar(
+            select(rg.name).where(
+                (rg.subscription_id == scope.subscription_id)
+                & (rg.name_key == scope.resource_group.lower())
+            )
+        )
+        return found is not None
+    if scope.kind is ScopeKind.RESOURCE and scope.subscription_id is not None:
+        found = connection.scalar(select(t.resources.c.id).where(t.resources.c.id_key == scope.key))
+        return found is not None
+    return True
