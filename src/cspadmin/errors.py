@@ -12,10 +12,14 @@ renders them into the envelope of its surface (ARM, Graph, OAuth) in one place.
     │   └── WorldFileError               a world file that cannot be loaded
     ├── AuthorizationFailed (403)        the engine said no
     ├── NotFound (404)
+    │   ├── SubscriptionNotFound, ResourceGroupNotFound, ResourceNotFound
     │   ├── RoleDefinitionDoesNotExist
     │   └── PrincipalNotFound (400 on the wire, as Azure answers)
     └── Conflict (409)
         └── RoleAssignmentExists
+
+Errors that belong to one use case alone (a resource-group location conflict, a Graph
+password rule) are leaves of this tree defined next to that use case in `services/`.
 """
 
 from __future__ import annotations
@@ -109,6 +113,31 @@ class AuthorizationFailed(CspadminError):
 class NotFound(CspadminError):
     code = "NotFound"
     status = 404
+
+
+class SubscriptionNotFound(NotFound):
+    code = "SubscriptionNotFound"
+
+    def __init__(self, subscription_id: str) -> None:
+        super().__init__(f"The subscription '{subscription_id}' could not be found.")
+
+
+class ResourceGroupNotFound(NotFound):
+    code = "ResourceGroupNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Resource group '{name}' could not be found.")
+
+
+class ResourceNotFound(NotFound):
+    code = "ResourceNotFound"
+
+    def __init__(self, resource_id: str, resource_group: str | None) -> None:
+        below = resource_id.split("/providers/", 1)[-1]
+        super().__init__(
+            f"The Resource '{below}' under resource group '{resource_group}' was not "
+            "found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        )
 
 
 class RoleDefinitionDoesNotExist(NotFound):

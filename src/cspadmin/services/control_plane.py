@@ -41,6 +41,8 @@ class ControlPlane:
     engine: Engine
     clock: Clock = utcnow
     lock: threading.RLock = field(default_factory=threading.RLock)
+    role_assignment_limit: int = 4000
+    """Role assignments a subscription may hold (Azure's limit; configurable for tests)."""
 
     @classmethod
     def open(cls, database: Database, clock: Clock = utcnow) -> ControlPlane:

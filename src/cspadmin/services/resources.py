@@ -29,7 +29,14 @@ from sqlalchemy import Connection
 from cspadmin.authz.engine import Engine
 from cspadmin.domain.estate import Resource, ResourceGroup, SubscriptionState
 from cspadmin.domain.scope import Scope, ScopeKind
-from cspadmin.errors import BadRequest, Conflict, NotFound
+from cspadmin.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    ResourceGroupNotFound,
+    ResourceNotFound,
+    SubscriptionNotFound,
+)
 from cspadmin.services.control_plane import Change, ControlPlane
 from cspadmin.store.estate import (
     ResourceGroupRecord,
@@ -48,31 +55,6 @@ from cspadmin.store.rbac import delete_role_assignment, list_role_assignments
 
 _GROUP_NAME_CHARACTER = re.compile(r"[-\w._()]")
 _READ_ONLY_STATES = {SubscriptionState.DISABLED, SubscriptionState.DELETED}
-
-
-class SubscriptionNotFound(NotFound):
-    code = "SubscriptionNotFound"
-
-    def __init__(self, subscription_id: str) -> None:
-        super().__init__(f"The subscription '{subscription_id}' could not be found.")
-
-
-class ResourceGroupNotFound(NotFound):
-    code = "ResourceGroupNotFound"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Resource group '{name}' could not be found.")
-
-
-class ResourceNotFound(NotFound):
-    code = "ResourceNotFound"
-
-    def __init__(self, scope: Scope) -> None:
-        below = scope.id.split("/providers/", 1)[-1]
-        super().__init__(
-            f"The Resource '{below}' under resource group '{scope.resource_group}' was not "
-            "found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
-        )
 
 
 class ParentResourceNotFound(NotFound):
@@ -356,7 +338,7 @@ def _resource(connection: Connection, scope: Scope) -> ResourceRecord:
     _group(connection, subscription_id, group_name)
     record = get_resource(connection, scope.key)
     if record is None:
-        raise ResourceNotFound(scope)
+        raise ResourceNotFound(scope.id, scope.resource_group)
     return record
 
 

@@ -55,6 +55,8 @@ from cspadmin.errors import (
     InvalidRoleAssignmentId,
     NotFound,
     PrincipalNotFound,
+    ResourceGroupNotFound,
+    ResourceNotFound,
     RoleDefinitionDoesNotExist,
 )
 from cspadmin.services.control_plane import ControlPlane
@@ -69,7 +71,7 @@ from cspadmin.store.directory import get_tenant, object_kind
 from cspadmin.store.rbac import StoredRoleAssignment
 from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
 
-SUBSCRIPTION_ROLE_ASSIGNMENT_LIMIT = 4000
+SUBSCRIPTION_ROLE_ASSIGNMENT_LIMIT = ControlPlane.role_assignment_limit
 """Azure's fixed limit per subscription (subscription, resource group and resource scopes)."""
 
 READ_PERMISSIONS = "Microsoft.Authorization/permissions/read"
@@ -141,23 +143,6 @@ class RoleAssignmentNotFound(NotFound):
         super().__init__(f"The role assignment '{name}' is not found.")
 
 
-class ResourceGroupNotFound(NotFound):
-    code = "ResourceGroupNotFound"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Resource group '{name}' could not be found.")
-
-
-class ResourceNotFound(NotFound):
-    code = "ResourceNotFound"
-
-    def __init__(self, scope: Scope) -> None:
-        super().__init__(
-            f"The Resource '{scope.resource_type}/{scope.id.rsplit('/', 1)[-1]}' under "
-            f"resource group '{scope.resource_group}' was not found."
-        )
-
-
 class PrincipalNotFoundInDirectory(PrincipalNotFound):
     """PrincipalNotFound with Azure's full text, naming the directory."""
 
@@ -193,8 +178,8 @@ class Written:
 
 
 def assignment_limit(plane: ControlPlane) -> int:
-    """The per-subscription limit: `plane.role_assignment_limit` if set, else Azure's."""
-    return int(getattr(plane, "role_assignment_limit", SUBSCRIPTION_ROLE_ASSIGNMENT_LIMIT))
+    """The per-subscription limit of this control plane (Azure's by default)."""
+    return plane.role_assignment_limit
 
 
 def assignment_name(name: str) -> str:
@@ -324,7 +309,7 @@ def _check_scope_exists(connection: Connection, scope: Scope) -> None:
         connection, _resource_group_of(scope)
     ):
         raise ResourceGroupNotFound(scope.resource_group or "")
-    raise ResourceNotFound(scope)
+    raise ResourceNotFound(scope.id, scope.resource_group)
 
 
 def _resource_group_of(scope: Scope) -> Scope:

@@ -484,7 +484,7 @@ def test_an_assignment_on_a_resource_is_listed_at_the_resource(world: Api, made:
 def test_a_subscription_holds_at_most_its_limit_of_assignments(
     world: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(world.plane, "role_assignment_limit", 1, raising=False)
+    monkeypatch.setattr(world.plane, "role_assignment_limit", 1)
     body = grant(READER, oid(world, CAROL), DEV_TEST, "User")
     assert error(put(world, DEV_TEST, body))[:2] == (400, "RoleAssignmentLimitExceeded")
 

@@ -29,8 +29,8 @@ from cspadmin.api.auth import Principal
 from cspadmin.api.state import AppState
 from cspadmin.authz.decision import MissingLinkKind
 from cspadmin.domain.scope import is_guid
-from cspadmin.errors import AuthorizationFailed, BadRequest, NotFound
-from cspadmin.services.resources import SubscriptionNotFound, normalize_location
+from cspadmin.errors import AuthorizationFailed, BadRequest, NotFound, SubscriptionNotFound
+from cspadmin.services.resources import normalize_location
 from cspadmin.store.estate import stored_resource_types
 
 router = APIRouter()

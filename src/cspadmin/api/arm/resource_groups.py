@@ -38,7 +38,7 @@ from cspadmin.api.arm.providers import (
     subscription_scope,
 )
 from cspadmin.api.arm.resources import filter_clauses
-from cspadmin.errors import BadRequest, NotFound
+from cspadmin.errors import BadRequest, NotFound, ResourceGroupNotFound
 from cspadmin.services import resources as service
 from cspadmin.store.estate import ResourceGroupRecord
 
@@ -143,7 +143,7 @@ def group_exists(
     authorize_at(state, principal, READ, _scope(subscription_id, name))
     try:
         service.find_group(state.plane, subscription_id, name)
-    except service.ResourceGroupNotFound:
+    except ResourceGroupNotFound:
         return Response(status_code=404)
     return Response(status_code=204)
 

@@ -46,7 +46,13 @@ from cspadmin.api.auth import Principal
 from cspadmin.api.errors import WireError
 from cspadmin.api.state import AppState
 from cspadmin.domain.scope import Scope, ScopeKind, parse_scope
-from cspadmin.errors import BadRequest, InvalidScope, MissingApiVersionParameter
+from cspadmin.errors import (
+    BadRequest,
+    InvalidScope,
+    MissingApiVersionParameter,
+    ResourceGroupNotFound,
+    ResourceNotFound,
+)
 from cspadmin.services import resources as service
 from cspadmin.store.estate import ResourceRecord
 
@@ -385,7 +391,7 @@ def resource_exists(
     authorize_at(state, principal, f"{full_type}/read", target.scope.id)
     try:
         service.find_resource(state.plane, target.scope)
-    except (service.ResourceNotFound, service.ResourceGroupNotFound):
+    except (ResourceNotFound, ResourceGroupNotFound):
         return Response(status_code=404)
     return Response(status_code=204)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, authorize
 from cspadmin.domain.directory import Tenant
 from cspadmin.domain.estate import Subscription
-from cspadmin.errors import NotFound
+from cspadmin.errors import SubscriptionNotFound
 from cspadmin.services.subscriptions import (
     READ_SUBSCRIPTION,
     visible_subscriptions,
@@ -19,13 +19,6 @@ from cspadmin.services.subscriptions import (
 router = APIRouter()
 VERSIONS = ("2016-06-01", "2019-06-01", "2019-11-01", "2020-01-01", "2021-01-01", "2022-12-01")
 Version = Annotated[str, Depends(api_version(*VERSIONS))]
-
-
-class SubscriptionNotFound(NotFound):
-    code = "SubscriptionNotFound"
-
-    def __init__(self, subscription_id: str) -> None:
-        super().__init__(f"The subscription '{subscription_id}' could not be found.")
 
 
 def subscription_json(subscription: Subscription) -> dict[str, Any]:
