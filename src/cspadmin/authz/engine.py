@@ -15,7 +15,7 @@ assignment on the scope chain whose role grants the action allows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,7 +71,11 @@ class Engine:
         self._partners: dict[str, PartnerProfile] = {}
         self._reseller: dict[tuple[str, str], ResellerRelationship] = {}
         self._gdap: dict[str, GdapRelationship] = {}
+        # (partner, customer) -> GDAP relationships by id: delegated access is asked on
+        # every partner check, so it must cost a lookup, not a scan of every relationship.
+        self._gdap_by_pair: dict[tuple[str, str], dict[str, GdapRelationship]] = {}
         self._closure: dict[str, frozenset[str]] = {}
+        self._own: dict[str, frozenset[str]] = {}  # object id -> itself and its groups
         self._chains: dict[str, _Chain] = {}
 
     # -- facts -------------------------------------------------------------------------
@@ -90,11 +94,13 @@ class Engine:
         self._groups_of[member_id].add(group_id)
         self._members_of[group_id].add(member_id)
         self._closure.clear()
+        self._own.clear()
 
     def remove_member(self, group_id: str, member_id: str) -> None:
         self._groups_of[member_id].discard(group_id)
         self._members_of[group_id].discard(member_id)
         self._closure.clear()
+        self._own.clear()
 
     def add_subscription(
         self, subscription_id: str, tenant_id: str, management_group: str | None = None
@@ -127,7 +133,13 @@ class Engine:
         self._reseller[key] = relationship
 
     def set_gdap_relationship(self, relationship: GdapRelationship) -> None:
+        previous = self._gdap.get(relationship.id)
+        if previous is not None:
+            pair = (previous.partner_tenant_id, previous.customer_tenant_id)
+            self._gdap_by_pair.get(pair, {}).pop(previous.id, None)
         self._gdap[relationship.id] = relationship
+        pair = (relationship.partner_tenant_id, relationship.customer_tenant_id)
+        self._gdap_by_pair.setdefault(pair, {})[relationship.id] = relationship
 
     def add_assignment(self, assignment: RoleAssignment) -> None:
         self.remove_assignment(assignment.name)
@@ -224,11 +236,17 @@ class Engine:
         return {m for m in self.members_of(group_id) if self._kind.get(m) in _CALLER_KINDS}
 
     def has_delegated_access(self, partner_tenant_id: str, customer_tenant_id: str) -> bool:
+        """The rule in `domain.relationships`, over this pair's relationships only."""
+        pair = (partner_tenant_id, customer_tenant_id)
+        reseller = self._reseller.get(pair)
+        gdap = self._gdap_by_pair.get(pair)
+        if reseller is None and not gdap:
+            return False
         return has_delegated_access(
             partner_tenant_id,
             customer_tenant_id,
-            self._reseller.values(),
-            self._gdap.values(),
+            () if reseller is None else (reseller,),
+            () if not gdap else gdap.values(),
             self.clock(),
         )
 
@@ -251,12 +269,9 @@ class Engine:
         if reseller is not None and reseller.grants_delegated_access and profile is not None:
             groups.update((profile.admin_agents_id, profile.helpdesk_agents_id))
         now = self.clock()
-        for gdap in self._gdap.values():
-            if (
-                gdap.partner_tenant_id == partner_tenant_id
-                and gdap.customer_tenant_id == customer_tenant_id
-                and gdap.is_active_at(now)
-            ):
+        pair = (partner_tenant_id, customer_tenant_id)
+        for gdap in self._gdap_by_pair.get(pair, {}).values():
+            if gdap.is_active_at(now):
                 groups.update(a.group_id for a in gdap.access_assignments)
         return frozenset(groups)
 
@@ -299,12 +314,17 @@ class Engine:
 
         Empty for a partner caller whose partner has no delegated access there.
         """
-        groups = self.groups_of(caller.object_id)
         if not caller.is_foreign:
-            return groups | {caller.object_id}
+            return self._own_principals(caller.object_id)
         if self.has_delegated_access(caller.home_tenant_id, caller.tenant_id):
-            return groups
+            return self.groups_of(caller.object_id)
         return frozenset()
+
+    def _own_principals(self, object_id: str) -> frozenset[str]:
+        hit = self._own.get(object_id)
+        if hit is None:
+            hit = self._own[object_id] = self.groups_of(object_id) | {object_id}
+        return hit
 
     # -- the three questions -------------------------------------------------------------
 
@@ -316,7 +336,12 @@ class Engine:
         denied = self._precondition(caller, chain)
         if denied is not None:
             return Decision(False, caller, action, chain.scope_id, missing=denied)
-        principals = self.principals_of(caller)
+        # Past the precondition a partner caller's delegated access is established: its
+        # principals are its groups, without asking about the relationship again.
+        if caller.is_foreign:
+            principals = self.groups_of(caller.object_id)
+        else:
+            principals = self._own_principals(caller.object_id)
         deny = self._blocking_deny(caller.tenant_id, chain, principals, action, data)
         if deny is not None:
             missing = MissingLink(
@@ -326,8 +351,14 @@ class Engine:
                 deny_assignment=deny,
             )
             return Decision(False, caller, action, chain.scope_id, missing=missing)
-        held = list(self._held(caller.tenant_id, chain, principals))
-        granted = tuple(a for a in held if self._grants_action(a, action, data))
+        held = self._held(caller.tenant_id, chain, principals)
+        roles = self.roles
+        granted = tuple(
+            a
+            for a in held
+            if (role := roles.get(a.role_definition_id)) is not None
+            and role.allows(action, data=data)
+        )
         if granted:
             return Decision(True, caller, action, chain.scope_id, granted_by=granted)
         return Decision(
@@ -419,12 +450,12 @@ class Engine:
             )
         return None
 
-    def _held(
-        self, tenant: str, chain: _Chain, principals: frozenset[str]
-    ) -> Iterator[RoleAssignment]:
+    def _held(self, tenant: str, chain: _Chain, principals: frozenset[str]) -> list[RoleAssignment]:
+        """The assignments on the chain naming one of `principals`, nearest scope first."""
+        held: list[RoleAssignment] = []
         index = self._grants.get(tenant)
         if not index:
-            return
+            return held
         for key in chain.keys:
             by_principal = index.get(key)
             if not by_principal:
@@ -432,12 +463,13 @@ class Engine:
             if len(by_principal) < len(principals):
                 for principal, assignments in by_principal.items():
                     if principal in principals:
-                        yield from assignments
+                        held += assignments
             else:
                 for principal in principals:
-                    held = by_principal.get(principal)
-                    if held:
-                        yield from held
+                    found = by_principal.get(principal)
+                    if found:
+                        held += found
+        return held
 
     def _grants_action(self, assignment: RoleAssignment, action: str, data: bool) -> bool:
         role = self.roles.get(assignment.role_definition_id)
