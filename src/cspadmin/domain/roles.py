@@ -75,10 +75,12 @@ class RoleDefinition:
 
     def allows(self, action: str, *, data: bool = False) -> bool:
         """Whether this role grants `action`. Memoized: the same few actions recur."""
-        key = (action.lower(), data)
+        key = (action, data)  # as given: the same strings recur, so no lower() per check
         hit = self._cache.get(key)
         if hit is None:
             hit = any(p.allows(action, data=data) for p in self.permissions)
+            if len(self._cache) > 4096:
+                self._cache.clear()
             self._cache[key] = hit
         return hit
 

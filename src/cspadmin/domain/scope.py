@@ -273,20 +273,21 @@ def key_chain(resource_id: str) -> tuple[str | None, str | None, tuple[str, ...]
         chain = tuple(s.key for s in scope.ancestors() if s.kind is not ScopeKind.ROOT)
         return scope.subscription_id, scope.management_group, chain
     subscription, group, tail = match.groups()
-    base = f"/subscriptions/{subscription}"
-    keys = [base]
+    # Every key is a prefix of the lower-cased id: cut it at each level's end.
+    end = 15 + len(subscription)  # "/subscriptions/" + id
+    keys = [key[:end]]
     if group:
-        base = f"{base}/resourcegroups/{group}"
-        keys.append(base)
+        end += 16 + len(group)  # "/resourcegroups/" + name
+        keys.append(key[:end])
     if tail:
         segments = tail[1:].split("/")
         i = 0
         while i < len(segments):
             if segments[i] == "providers":
-                base = f"{base}/providers/{segments[i + 1]}"
+                end += 11 + len(segments[i + 1])  # "/providers/" + namespace
                 i += 2
-            base = f"{base}/{segments[i]}/{segments[i + 1]}"
-            keys.append(base)
+            end += 2 + len(segments[i]) + len(segments[i + 1])
+            keys.append(key[:end])
             i += 2
     keys.reverse()
     return subscription, None, tuple(keys)
