@@ -8,20 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cspadmin.domain.directory import PartnerProfile
+from cspadmin.domain.directory_roles import RoleTemplate as R
 from cspadmin.domain.relationships import (
     AccessAssignment,
     GdapRelationship,
     GdapStatus,
     RelationshipState,
     ResellerRelationship,
+    delegated_directory_roles,
 )
 from cspadmin.services.directory import (
     RoleHolding,
-    delegated_roles,
     may_manage_sensitive,
     may_reset_password,
 )
-from cspadmin.services.directory import RoleTemplate as R
 
 LICENSE_ADMINISTRATOR = "4d6ac14f-3453-41d0-bef9-a3e0c569773a"
 RESETTERS = (
@@ -125,7 +125,7 @@ def roles(
     reseller: Sequence[ResellerRelationship] = (),
     relationships: Sequence[GdapRelationship] = (),
 ) -> frozenset[str]:
-    return delegated_roles(PARTNER, CUSTOMER, groups, reseller, relationships, NOW)
+    return delegated_directory_roles(PARTNER, CUSTOMER, groups, reseller, relationships, NOW)
 
 
 def test_under_dap_admin_agents_are_global_and_helpdesk_agents_helpdesk_admins() -> None:

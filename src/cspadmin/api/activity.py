@@ -41,7 +41,7 @@ class ActivityLog:
         self.plane = plane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WRITES or _is_token_path(scope):
+        if scope["type"] != "http" or scope["method"] not in _WRITES or _is_read(scope):
             await self.app(scope, receive, send)
             return
         status = 500
@@ -86,9 +86,13 @@ class ActivityLog:
             log.exception("could not record activity event %s", event.event_id)
 
 
-def _is_token_path(scope: Scope) -> bool:
+_READS_BY_POST = ("/v1.0/directoryObjects/getByIds",)
+
+
+def _is_read(scope: Scope) -> bool:
+    """Token requests and the POSTs that only read (getByIds) change nothing."""
     path: str = scope["path"]
-    return "/oauth2/" in path
+    return "/oauth2/" in path or path.rstrip("/") in _READS_BY_POST
 
 
 def _subscription_of(target: str) -> str | None:

@@ -25,6 +25,7 @@ from cspadmin.domain.directory import PartnerProfile, PrincipalType
 from cspadmin.domain.relationships import (
     GdapRelationship,
     ResellerRelationship,
+    delegated_directory_roles,
     has_delegated_access,
 )
 from cspadmin.domain.roles import BUILTIN_ROLES, RoleDefinition
@@ -274,6 +275,21 @@ class Engine:
             if gdap.is_active_at(now):
                 groups.update(a.group_id for a in gdap.access_assignments)
         return frozenset(groups)
+
+    def delegated_directory_roles(
+        self, partner_tenant_id: str, customer_tenant_id: str, groups: frozenset[str]
+    ) -> frozenset[str]:
+        """The Entra roles a partner principal with `groups` holds in the customer tenant."""
+        pair = (partner_tenant_id, customer_tenant_id)
+        reseller = self._reseller.get(pair)
+        return delegated_directory_roles(
+            self._partners.get(partner_tenant_id),
+            customer_tenant_id,
+            groups,
+            () if reseller is None else (reseller,),
+            self._gdap_by_pair.get(pair, {}).values(),
+            self.clock(),
+        )
 
     def chain(self, scope: str | Scope) -> _Chain:
         """The scope's keys from itself up to the root, management groups included."""

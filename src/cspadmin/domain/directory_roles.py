@@ -6,6 +6,7 @@ and directory role assignments refer to roles by them.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 
@@ -105,6 +106,31 @@ DIRECTORY_ROLES: tuple[DirectoryRole, ...] = (
         "Intune Administrator",
         "Can manage all aspects of the Intune product.",
     ),
+    DirectoryRole(
+        "95e79109-95c0-4d8e-aee3-d01accf2d47b",
+        "Guest Inviter",
+        "Can invite guest users independent of the 'members can invite guests' setting.",
+    ),
+    DirectoryRole(
+        "790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b",
+        "Message Center Reader",
+        "Can read messages and updates for their organization in Message center only.",
+    ),
+    DirectoryRole(
+        "4a5d8f65-41da-4de4-8968-e035b65339cf",
+        "Reports Reader",
+        "Can read sign-in and audit reports.",
+    ),
+    DirectoryRole(
+        "27460883-1df1-4691-b032-3b79643e5e63",
+        "User Experience Success Manager",
+        "Can see usage reports and Adoption Score, Message center and product feedback.",
+    ),
+    DirectoryRole(
+        "75934031-6c7e-415a-99d7-48dbd49e875e",
+        "Usage Summary Reports Reader",
+        "Can see only tenant level aggregates in Microsoft 365 Usage Analytics.",
+    ),
 )
 
 BY_TEMPLATE_ID: dict[str, DirectoryRole] = {r.template_id: r for r in DIRECTORY_ROLES}
@@ -118,3 +144,22 @@ def find_directory_role(name_or_template_id: str) -> DirectoryRole | None:
     """Look a role up by display name (any case) or by template id."""
     key = name_or_template_id.strip().lower()
     return BY_TEMPLATE_ID.get(key) or BY_NAME.get(key)
+
+
+class RoleTemplate(enum.StrEnum):
+    """Template ids of the roles that rules in the code name (the catalogue above has them all)."""
+
+    GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+    PRIVILEGED_AUTHENTICATION_ADMINISTRATOR = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
+    AUTHENTICATION_ADMINISTRATOR = "c4e39bd9-1100-46d3-8c65-fb160da0071f"
+    USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+    HELPDESK_ADMINISTRATOR = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+    PASSWORD_ADMINISTRATOR = "966707d0-3269-4727-9be2-8c3a10f19b9d"
+    DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+    GROUPS_ADMINISTRATOR = "fdd7a751-b60b-444a-984c-02652fe8fa1c"
+    GUEST_INVITER = "95e79109-95c0-4d8e-aee3-d01accf2d47b"
+    MESSAGE_CENTER_READER = "790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b"
+    PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+    REPORTS_READER = "4a5d8f65-41da-4de4-8968-e035b65339cf"
+    USER_EXPERIENCE_SUCCESS_MANAGER = "27460883-1df1-4691-b032-3b79643e5e63"
+    USAGE_SUMMARY_REPORTS_READER = "75934031-6c7e-415a-99d7-48dbd49e875e"

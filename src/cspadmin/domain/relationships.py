@@ -7,11 +7,14 @@ does a partner hold delegated access to a customer tenant right now?
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime
 
 import isodate
+
+from cspadmin.domain.directory import PartnerProfile
+from cspadmin.domain.directory_roles import RoleTemplate
 
 
 class RelationshipState(enum.StrEnum):
@@ -102,3 +105,35 @@ def has_delegated_access(
         and g.is_active_at(now)
         for g in gdap
     )
+
+
+def delegated_directory_roles(
+    partner: PartnerProfile | None,
+    customer_tenant_id: str,
+    groups: Set[str],
+    reseller: Iterable[ResellerRelationship],
+    gdap: Iterable[GdapRelationship],
+    now: datetime,
+) -> frozenset[str]:
+    """The Entra roles a partner principal in `groups` holds in the customer tenant.
+
+    Under DAP, AdminAgents act as Global Administrator and HelpdeskAgents as Helpdesk
+    Administrator; under GDAP, each access assignment gives its group its roles while the
+    relationship is active.
+    """
+    roles: set[str] = set()
+    for r in reseller:
+        if partner is None or r.customer_tenant_id != customer_tenant_id:
+            continue
+        if not r.grants_delegated_access:
+            continue
+        if partner.admin_agents_id in groups:
+            roles.add(RoleTemplate.GLOBAL_ADMINISTRATOR)
+        if partner.helpdesk_agents_id in groups:
+            roles.add(RoleTemplate.HELPDESK_ADMINISTRATOR)
+    for g in gdap:
+        if g.customer_tenant_id == customer_tenant_id and g.is_active_at(now):
+            for assignment in g.access_assignments:
+                if assignment.group_id in groups:
+                    roles.update(assignment.role_template_ids)
+    return frozenset(roles)

@@ -32,7 +32,6 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence, Set
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import Connection
@@ -40,15 +39,14 @@ from sqlalchemy.exc import IntegrityError
 
 from cspadmin.authz.decision import Caller
 from cspadmin.authz.engine import Engine
-from cspadmin.domain.directory import PartnerProfile, PrincipalType, ServicePrincipal, User
-from cspadmin.domain.directory_roles import BY_TEMPLATE_ID, DirectoryRole
-from cspadmin.domain.relationships import GdapRelationship, ResellerRelationship
+from cspadmin.domain.directory import PrincipalType, ServicePrincipal, User
+from cspadmin.domain.directory_roles import BY_TEMPLATE_ID, DirectoryRole, RoleTemplate
 from cspadmin.errors import CspadminError
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.credentials import hash_secret
 from cspadmin.store import directory as store
 from cspadmin.store.directory import GroupProfile, Match, UserProfile
-from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
+from cspadmin.store.relationships import list_reseller_relationships
 
 T = TypeVar("T")
 
@@ -86,25 +84,6 @@ def invalid_value(prop: str, resource: str = "User") -> InvalidDirectoryRequest:
 
 
 # -- the rule: directory roles -------------------------------------------------------------
-
-
-class RoleTemplate(enum.StrEnum):
-    """Template ids of the directory roles the rule names."""
-
-    GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
-    PRIVILEGED_AUTHENTICATION_ADMINISTRATOR = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
-    AUTHENTICATION_ADMINISTRATOR = "c4e39bd9-1100-46d3-8c65-fb160da0071f"
-    USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
-    HELPDESK_ADMINISTRATOR = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
-    PASSWORD_ADMINISTRATOR = "966707d0-3269-4727-9be2-8c3a10f19b9d"
-    DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
-    GROUPS_ADMINISTRATOR = "fdd7a751-b60b-444a-984c-02652fe8fa1c"
-    GUEST_INVITER = "95e79109-95c0-4d8e-aee3-d01accf2d47b"
-    MESSAGE_CENTER_READER = "790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b"
-    PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
-    REPORTS_READER = "4a5d8f65-41da-4de4-8968-e035b65339cf"
-    USER_EXPERIENCE_SUCCESS_MANAGER = "27460883-1df1-4691-b032-3b79643e5e63"
-    USAGE_SUMMARY_REPORTS_READER = "75934031-6c7e-415a-99d7-48dbd49e875e"
 
 
 USER_MANAGERS = frozenset({RoleTemplate.GLOBAL_ADMINISTRATOR, RoleTemplate.USER_ADMINISTRATOR})
@@ -174,48 +153,13 @@ def may_manage_sensitive(caller_roles: Set[str], target: RoleHolding) -> bool:
     return any(covers(role, target) for role in caller_roles & USER_MANAGERS)
 
 
-def delegated_roles(
-    partner: PartnerProfile | None,
-    customer_id: str,
-    groups: Set[str],
-    reseller: Iterable[ResellerRelationship],
-    gdap: Iterable[GdapRelationship],
-    now: datetime,
-) -> frozenset[str]:
-    """The directory roles a partner principal in `groups` holds in the customer tenant."""
-    roles: set[str] = set()
-    for r in reseller:
-        if partner is None or r.customer_tenant_id != customer_id or not r.grants_delegated_access:
-            continue
-        if partner.admin_agents_id in groups:
-            roles.add(RoleTemplate.GLOBAL_ADMINISTRATOR)
-        if partner.helpdesk_agents_id in groups:
-            roles.add(RoleTemplate.HELPDESK_ADMINISTRATOR)
-    for g in gdap:
-        if g.customer_tenant_id == customer_id and g.is_active_at(now):
-            for assignment in g.access_assignments:
-                if assignment.group_id in groups:
-                    roles.update(assignment.role_template_ids)
-    return frozenset(roles)
-
-
 def roles_of(plane: ControlPlane, connection: Connection, caller: Caller) -> frozenset[str]:
     """The caller's directory roles in the tenant its token is for."""
     groups = plane.engine.groups_of(caller.object_id)
     if not caller.is_foreign:
         principals = {caller.object_id, *groups}
         return frozenset(store.directory_roles_of(connection, caller.tenant_id, principals))
-    # Meant to become Engine.delegated_directory_roles: the engine holds these facts.
-    partner_id = caller.home_tenant_id
-    partner = store.get_tenant(connection, partner_id)
-    return delegated_roles(
-        partner.partner if partner else None,
-        caller.tenant_id,
-        groups,
-        (r for r in list_reseller_relationships(connection) if r.partner_tenant_id == partner_id),
-        (g for g in list_gdap_relationships(connection) if g.partner_tenant_id == partner_id),
-        plane.clock(),
-    )
+    return plane.engine.delegated_directory_roles(caller.home_tenant_id, caller.tenant_id, groups)
 
 
 def holding_of(plane: ControlPlane, connection: Connection, user: User) -> RoleHolding:

@@ -16,7 +16,12 @@ from cspadmin.domain.directory import ServicePrincipal, Tenant, User
 from cspadmin.errors import CspadminError
 from cspadmin.services.credentials import verify_secret
 from cspadmin.store.database import Database
-from cspadmin.store.directory import get_tenant, get_user, list_service_principals_by_app
+from cspadmin.store.directory import (
+    get_tenant,
+    get_user,
+    get_user_profile,
+    list_service_principals_by_app,
+)
 
 
 class SignInError(CspadminError):
@@ -61,6 +66,10 @@ class TenantNotFound(SignInError):
 
 class AccountDisabled(SignInError):
     aadsts = 50057
+
+
+class PasswordChangeRequired(SignInError):
+    aadsts = 50055
 
 
 class Kind(enum.StrEnum):
@@ -110,6 +119,12 @@ def sign_in_user(
         )
     if not user.account_enabled:
         raise AccountDisabled("User account is disabled.")
+    with database.connect() as connection:
+        profile = get_user_profile(connection, user.id)
+    if profile is not None and profile.force_change_password:
+        raise PasswordChangeRequired(
+            "The password is expired. The user must change it at the next sign-in."
+        )
     target = home if tenant is None else resolve_tenant(database, tenant)
     return _identity_in(engine, Kind.USER, user, home, target)
 
