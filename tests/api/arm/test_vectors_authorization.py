@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from cspadmin.store.database import Database
+from tests.api.arm.vectors import expected_status, missing_keys
 from tests.api.conftest import ARM, Api, make_api
 
 SPEC = Path(
@@ -140,29 +141,6 @@ def body(parameters: dict[str, Any]) -> Any:
     properties = {k: flat[k] for k in keys if k in flat}
     properties["assignableScopes"] = [f"/subscriptions/{SUBSCRIPTION}"]
     return {"properties": {**properties, "type": "CustomRole"}}
-
-
-def expected_status(operation: Operation, responses: dict[str, Any]) -> int:
-    """The success the scenario produces: creation is 201, a delete of what exists 200."""
-    preferred = "201" if operation.method == "PUT" else "200"
-    return int(preferred if preferred in responses else min(responses))
-
-
-def missing_keys(expected: Any, actual: Any, where: str = "") -> list[str]:
-    """The keys of `expected` that `actual` lacks, recursively (list items against the
-    first item of the example)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [where or "(body)"]
-        gaps = [f"{where}.{k}" for k in expected if k not in actual]
-        for key in expected.keys() & actual.keys():
-            gaps += missing_keys(expected[key], actual[key], f"{where}.{key}")
-        return gaps
-    if isinstance(expected, list) and expected:
-        if not isinstance(actual, list) or not actual:
-            return [f"{where}[]"]
-        return [gap for item in actual for gap in missing_keys(expected[0], item, f"{where}[]")]
-    return []
 
 
 def seeded(operation: Operation) -> bool:

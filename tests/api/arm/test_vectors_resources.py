@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from cspadmin.store.database import Database
+from tests.api.arm.vectors import expected_status, missing_keys
 from tests.api.conftest import ARM, Api, make_api
 
 STABLE = Path(
@@ -149,29 +150,6 @@ def url(operation: Operation, parameters: dict[str, Any]) -> str:
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return f"{ARM}{path}?api-version={parameters['api-version']}"
-
-
-def expected_status(operation: Operation, responses: dict[str, Any]) -> int:
-    """The success this scenario produces: creation is 201."""
-    preferred = "201" if operation.method == "PUT" else "200"
-    return int(preferred if preferred in responses else min(responses))
-
-
-def missing_keys(expected: Any, actual: Any, where: str = "") -> list[str]:
-    """The keys of `expected` that `actual` lacks, recursively (list items against the
-    first item of the example)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [where or "(body)"]
-        gaps = [f"{where}.{k}" for k in expected if k not in actual]
-        for key in expected.keys() & actual.keys():
-            gaps += missing_keys(expected[key], actual[key], f"{where}.{key}")
-        return gaps
-    if isinstance(expected, list) and expected:
-        if not isinstance(actual, list) or not actual:
-            return [f"{where}[]"]
-        return sorted({g for item in actual for g in missing_keys(expected[0], item, f"{where}[]")})
-    return []
 
 
 @pytest.fixture
