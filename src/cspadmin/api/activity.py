@@ -59,7 +59,9 @@ class ActivityLog:
 
     def _record(self, scope: Scope, status: int) -> None:
         state: dict[str, Any] = scope.setdefault("state", {})
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         path = scope["path"]
         target = str(state.get("activity_scope") or path)
         caller_id, caller, tenant_id = state.get("activity_caller", (None, None, None))

@@ -1,14 +1,21 @@
-"""The ASGI application: every wire surface on one server."""
+"""The ASGI application: every wire surface on one server.
+
+Middleware, outermost first: `CanonicalArmPaths` (route on canonical ARM casing),
+`ActivityLog` (record every write, refused ones too), `RequestLimits` (refuse oversized
+and non-JSON bodies before any route reads them); then FastAPI's own error handling, with
+the handlers `errors.install` registers. `openapi` makes the served document precise.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from cspadmin import __version__
-from cspadmin.api import errors, token
+from cspadmin.api import errors, openapi, token
 from cspadmin.api.activity import ActivityLog
 from cspadmin.api.arm.router import router as arm_router
 from cspadmin.api.graph.router import router as graph_router
+from cspadmin.api.limits import RequestLimits
 from cspadmin.api.paths import CanonicalArmPaths
 from cspadmin.api.state import AppState
 
@@ -20,9 +27,12 @@ def create_app(state: AppState) -> FastAPI:
         description="Azure's token service, Resource Manager and Microsoft Graph, locally.",
     )
     app.state.cspadmin = state
+    # add_middleware puts each one outside those added before it.
+    app.add_middleware(RequestLimits)
     app.add_middleware(ActivityLog, plane=state.plane)
     app.add_middleware(CanonicalArmPaths)
     errors.install(app)
+    openapi.install(app)
     app.include_router(token.router)
     app.include_router(graph_router)
     app.include_router(arm_router)

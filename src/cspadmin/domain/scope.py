@@ -22,6 +22,8 @@ _NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+$")
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _MANAGEMENT_GROUP = re.compile(r"^[-\w.()]{1,90}$")
 _FORBIDDEN_IN_NAME = set("<>%&\\?#")
+MAX_ID_LENGTH = 1024
+"""The longest resource id the store holds (and far past any Azure name limit)."""
 _GUID_TEXT = re.compile(
     r"[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}"
 )
@@ -116,13 +118,15 @@ class _Parser:
         text = resource_id.strip()
         if not text.startswith("/"):
             self.fail("it must start with '/'")
+        if len(text) > MAX_ID_LENGTH:
+            self.fail(f"it is longer than {MAX_ID_LENGTH} characters")
         if text != "/" and text.endswith("/"):
             text = text[:-1]
         self.segments = [] if text == "/" else text[1:].split("/")
         if any(s == "" for s in self.segments):
             self.fail("it contains an empty segment ('//')")
         for seg in self.segments:
-            if any(c in _FORBIDDEN_IN_NAME or (c.isspace() and c != " ") for c in seg):
+            if any(c in _FORBIDDEN_IN_NAME or (not c.isprintable() and c != " ") for c in seg):
                 self.fail(f"the segment '{seg}' contains a character ARM does not allow")
         self.pos = 0
 

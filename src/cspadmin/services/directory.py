@@ -426,8 +426,8 @@ def create_user(plane: ControlPlane, caller: Caller, new: NewUser) -> UserProfil
         profile = UserProfile(
             user,
             _checked_mail_nickname(new.mail_nickname),
-            new.given_name,
-            new.surname,
+            _checked_name_part("givenName", new.given_name),
+            _checked_name_part("surname", new.surname),
             new.force_change_password,
             plane.clock(),
         )
@@ -497,9 +497,9 @@ def _changed(connection: Connection, current: UserProfile, changes: UserChanges)
     if changes.mail_nickname is not None:
         profile = replace(profile, mail_nickname=_checked_mail_nickname(changes.mail_nickname))
     if changes.given_name is not None:
-        profile = replace(profile, given_name=changes.given_name)
+        profile = replace(profile, given_name=_checked_name_part("givenName", changes.given_name))
     if changes.surname is not None:
-        profile = replace(profile, surname=changes.surname)
+        profile = replace(profile, surname=_checked_name_part("surname", changes.surname))
     if changes.password is not None:
         _check_password(changes.password.password)
         user = replace(profile.user, password_hash=hash_secret(changes.password.password))
@@ -559,6 +559,13 @@ def _checked_mail_nickname(nickname: str) -> str:
     if not _NICKNAME.match(nickname) or _NICKNAME_FORBIDDEN.intersection(nickname):
         raise invalid_value("mailNickname")
     return nickname
+
+
+def _checked_name_part(prop: str, value: str | None) -> str | None:
+    """givenName and surname: at most 64 characters, as Graph allows."""
+    if value is not None and len(value) > 64:
+        raise invalid_value(prop)
+    return value
 
 
 def _checked_usage_location(location: str | None) -> str | None:

@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 
 from cspadmin.authz.engine import Engine
 from cspadmin.domain.estate import Resource, ResourceGroup, SubscriptionState
-from cspadmin.domain.scope import Scope, ScopeKind
+from cspadmin.domain.scope import MAX_ID_LENGTH, Scope, ScopeKind
 from cspadmin.errors import (
     BadRequest,
     Conflict,
@@ -70,6 +70,28 @@ class ParentResourceNotFound(NotFound):
 
 class InvalidResourceGroup(BadRequest):
     code = "InvalidResourceGroup"
+
+
+class InvalidRequestContent(BadRequest):
+    code = "InvalidRequestContent"
+
+
+MAX_KIND = 64
+
+
+def check_kind(kind: str | None) -> None:
+    if kind is not None and len(kind) > MAX_KIND:
+        raise InvalidRequestContent(
+            f"The request content was invalid: 'kind' is longer than {MAX_KIND} characters."
+        )
+
+
+def check_managed_by(managed_by: str | None) -> None:
+    """managedBy names the resource that manages the group: at most a resource id long."""
+    if managed_by is not None and len(managed_by) > MAX_ID_LENGTH:
+        raise InvalidRequestContent(
+            "The request content was invalid: 'managedBy' is longer than a resource id."
+        )
 
 
 class InvalidResourceGroupLocation(Conflict):
@@ -146,6 +168,7 @@ def create_or_update_group(
 ) -> tuple[ResourceGroupRecord, bool]:
     """PUT semantics: tags and managedBy are replaced. True when the group is new."""
     check_group_name(name)
+    check_managed_by(managed_by)
     with plane.change() as change:
         _writable_subscription(change.connection, subscription_id)
         existing = get_resource_group(change.connection, subscription_id, name)
@@ -174,6 +197,7 @@ def update_group(
 ) -> ResourceGroupRecord:
     """PATCH semantics: what is given replaces what was; the location cannot move."""
     check_group_name(name)
+    check_managed_by(managed_by)
     with plane.change() as change:
         _writable_subscription(change.connection, subscription_id)
         existing = _group(change.connection, subscription_id, name)
@@ -219,6 +243,7 @@ def put_resource_at(
     plane: ControlPlane, scope: Scope, resource_type: str, spec: ResourceSpec
 ) -> tuple[ResourceRecord, bool]:
     """Create or replace the resource at `scope`. True when it is new."""
+    check_kind(spec.kind)
     subscription_id, group_name = _resource_place(scope)
     with plane.change() as change:
         connection = change.connection
@@ -258,6 +283,7 @@ def update_resource(
     sku: dict[str, Any] | None = None,
 ) -> ResourceRecord:
     """PATCH semantics: given properties are merged, given tags, kind and sku replace."""
+    check_kind(kind)
     subscription_id, _ = _resource_place(scope)
     with plane.change() as change:
         _writable_subscription(change.connection, subscription_id)

@@ -208,6 +208,9 @@ def _inside(role: RoleDefinition, scope: Scope) -> bool:
     return any(parse_scope(s).is_within(scope) for s in role.assignable_scopes)
 
 
+MAX_ROLE_NAME = 256
+
+
 @dataclass(frozen=True, slots=True)
 class CustomRoleRequest:
     role_name: str
@@ -220,6 +223,8 @@ def custom_role_from(role_id: str, request: CustomRoleRequest) -> RoleDefinition
     """The custom role a PUT describes, if Azure would accept it as one: not a built-in's
     GUID or name, never assignable at the root, and a custom role by `custom_role`'s rules."""
     role_id = canonical_guid(role_id)
+    if len(request.role_name) > MAX_ROLE_NAME:
+        raise InvalidRoleDefinition(f"The role name is longer than {MAX_ROLE_NAME} characters.")
     if role_id in BUILTIN_BY_ID:
         raise BuiltInRoleNotEditable(BUILTIN_BY_ID[role_id])
     if any(parse_scope(s) == ROOT for s in request.assignable_scopes):

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Column, Connection, String, func, select
 
 from cspadmin.domain.activity import ActivityEvent
 from cspadmin.store import schema as t
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _fit(value: str | None, column: Column[str]) -> str | None:
+    """What `column` can hold of `value`, on either backend: control characters
+    percent-escaped (PostgreSQL stores no NUL), cut to the column's width (SQLite would
+    keep more, PostgreSQL refuse the row)."""
+    if value is None:
+        return None
+    text = _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", value)
+    width = column.type.length if isinstance(column.type, String) else None
+    return text[:width] if width else text
+
 
 def append_event(connection: Connection, event: ActivityEvent) -> None:
+    """Record one event. The request's own words (path, caller, correlation id) are fitted
+    to their columns: a write is recorded whatever its URL or headers held."""
+    log = t.activity_log.c
     connection.execute(
         t.activity_log.insert(),
         [
@@ -20,13 +37,13 @@ def append_event(connection: Connection, event: ActivityEvent) -> None:
                 "tenant_id": event.tenant_id,
                 "subscription_id": event.subscription_id,
                 "caller_id": event.caller_id,
-                "caller": event.caller,
-                "operation": event.operation,
+                "caller": _fit(event.caller, log.caller),
+                "operation": _fit(event.operation, log.operation),
                 "http_method": event.http_method,
-                "scope": event.scope,
+                "scope": _fit(event.scope, log.scope),
                 "status": event.status,
                 "status_code": event.status_code,
-                "correlation_id": event.correlation_id,
+                "correlation_id": _fit(event.correlation_id, log.correlation_id),
                 "properties": event.properties,
             }
         ],

@@ -243,7 +243,7 @@ def _decode_operation(operation_id: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(operation_id + "=" * (-len(operation_id) % 4))
         job = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise OperationNotFound(operation_id) from None
     if not isinstance(job, dict) or not str(job.get("jobId", "")).startswith("RESOURCEGROUP"):
         raise OperationNotFound(operation_id)

@@ -103,7 +103,9 @@ def parse_select(text: str | None, queryable: Queryable) -> tuple[str, ...] | No
 def _top(text: str | None) -> int:
     if text is None:
         return DEFAULT_PAGE
-    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    digits = text.strip()
+    # isdigit() alone takes '²', which int() refuses
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits) <= MAX_PAGE:
         raise bad_request(
             f"Invalid page size specified: '{text}'. Must be between 1 and {MAX_PAGE} inclusive."
         )
@@ -133,7 +135,7 @@ def _skip(token: str | None) -> int:
     try:
         padded = token + "=" * (-len(token) % 4)
         offset = json.loads(base64.urlsafe_b64decode(padded))["offset"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, RecursionError, binascii.Error):
         offset = None
     if not isinstance(offset, int) or offset < 0:
         raise bad_request("The specified page token value is not valid.")
