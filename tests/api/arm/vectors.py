@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Protocol
+
+SHARED = Path(os.environ.get("CSPADMIN_SHARED", Path(__file__).parents[3].parent / "shared"))
+"""The read-only `shared/` folder that lies beside the project (and beside CI's clone)."""
+SPECIFICATION = SHARED / "vectors" / "specification"
 
 
 class _Operation(Protocol):
