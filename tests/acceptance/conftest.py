@@ -6,7 +6,7 @@ the session. It is parametrized over the store: SQLite, and PostgreSQL in a fres
 CSPADMIN_TEST_POSTGRES_URL (marked `postgres`, as the rest of the suite). Limit the
 backends with CSPADMIN_ACCEPTANCE_BACKENDS=sqlite (or =postgres).
 
-`az(identity, *args)` runs the real az (CSPADMIN_AZ, default /work/main/.venv-az/bin/az:
+`az(identity, *args)` runs the real az (CSPADMIN_AZ, default <repo>/.venv-az/bin/az:
 azure-cli pins too many Azure packages to share the project venv) in a config directory of
 that identity's own, set up the way shared/az-cli-notes.md prescribes: the server's CA
 trusted through REQUESTS_CA_BUNDLE, instance discovery off, telemetry off, a proxy that
