@@ -45,7 +45,7 @@ from typing import Any
 
 from authz_casbin import PolicyBuilder
 from authz_checks import Check, CheckGenerator, describe
-from authz_measure import CheckTuple, Timing, time_checks
+from authz_measure import WORK_BUCKETS, CheckTuple, Timing, time_checks
 from authz_store import checkpoint, create_store, write_assignments, write_directory
 from authz_world import SEED, World, build_world
 from cspadmin.authz.decision import Caller
@@ -163,6 +163,18 @@ def print_size(result: SizeResult, mix: str) -> None:
     log(
         "  outcomes           "
         + ", ".join(f"{k} {v / t.checks:.1%}" for k, v in t.outcomes.items())
+    )
+    log(
+        "  by work            "
+        + "   ".join(
+            f"{bucket}: {p50 / 1e3:.1f}/{p99 / 1e3:.1f} µs ({n / t.checks:.0%})"
+            for bucket, (n, p50, p99) in t.by_work.items()
+        )
+    )
+    log(
+        "                     (p50/p99 by matching assignments in the decision: granting ones "
+        "if allowed, held ones if the role lacks the action; 'stopped' = decided before "
+        "the assignment search)"
     )
     log("  by case            case           checks   p50 µs   p99 µs  allowed")
     for case, (n, p50, p99, allowed) in t.by_case.items():
@@ -284,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     ladder = CASBIN_LADDER[:1] if args.quick else CASBIN_LADDER
-    first_sample = 20 if args.quick else 200
+    first_sample = 20 if args.quick else 500
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cspadmin-authz-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -367,8 +379,14 @@ def _summary(results: list[SizeResult], steps: list[CasbinStep], elapsed: float)
         growth = last.p50_ns / first.p50_ns
         log(
             f" growth {results[0].assignments:,} -> {results[-1].assignments:,}: "
-            f"p50 ×{growth:.2f}, p99 ×{last.p99_ns / first.p99_ns:.2f}"
+            f"p50 ×{growth:.2f}, p99 ×{last.p99_ns / first.p99_ns:.2f} overall; at equal "
+            "work (p50 µs by matching assignments in the decision):"
         )
+        log(" assignments " + "".join(f"{bucket:>9}" for bucket in WORK_BUCKETS))
+        for r in results:
+            cells = (r.timing.by_work.get(bucket) for bucket in WORK_BUCKETS)
+            row = "".join(f"{c[1] / 1e3:9.1f}" if c else f"{'-':>9}" for c in cells)
+            log(f" {r.assignments:>11,}{row}")
     if steps:
         log(" casbin_lines  assignments  casbin_ms  cspadmin_us     ratio  agreement")
         for s in steps:

@@ -53,6 +53,23 @@ class Timing:
     outcomes: dict[str, int]
     by_case: dict[str, tuple[int, float, float, float]] = field(default_factory=dict)
     """case -> (checks, p50 ns, p99 ns, allowed fraction)."""
+    by_work: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    """Matching assignments in the decision -> (checks, p50 ns, p99 ns): latency at equal
+    work, which is what should stay flat as the store grows. `stopped` is decisions made
+    before the assignment search (unknown scope, wrong tenant, no delegated access, deny)."""
+
+
+WORK_BUCKETS = ("stopped", "0", "1", "2-3", "4-7", "8+")
+_SEARCHED = {"allowed", "roleLacksAction", "noRoleAssignment"}
+
+
+def _work_bucket(outcome: str, matching: int) -> str:
+    """Granting assignments when allowed, held ones when the role lacks the action."""
+    if outcome not in _SEARCHED:
+        return "stopped"
+    if matching <= 1:
+        return str(matching)
+    return "2-3" if matching <= 3 else "4-7" if matching <= 7 else "8+"
 
 
 def _quantile(sorted_ns: Sequence[int], q: float) -> float:
@@ -67,6 +84,7 @@ def time_checks(engine: Engine, checks: Sequence[CheckTuple]) -> Timing:
     clock = time.perf_counter_ns
     durations = [0] * len(checks)
     outcomes: list[str] = [""] * len(checks)
+    matching = [0] * len(checks)
     cpu_started = time.process_time()
     started = clock()
     for i, (oid, tenant, home, action, scope, data, _case) in enumerate(checks):
@@ -74,7 +92,12 @@ def time_checks(engine: Engine, checks: Sequence[CheckTuple]) -> Timing:
         decision = decide(Caller(oid, tenant, home), action, scope, data=data)
         durations[i] = clock() - t0
         missing = decision.missing
-        outcomes[i] = "allowed" if missing is None else missing.kind.value
+        if missing is None:
+            outcomes[i] = "allowed"
+            matching[i] = len(decision.granted_by)
+        else:
+            outcomes[i] = missing.kind.value
+            matching[i] = len(missing.held)
     wall = (clock() - started) / 1e9
     cpu = time.process_time() - cpu_started
     ordered = sorted(durations)
@@ -92,6 +115,14 @@ def time_checks(engine: Engine, checks: Sequence[CheckTuple]) -> Timing:
             _quantile(values, 0.99),
             allowed_by_case[case] / len(values),
         )
+    work: dict[str, list[int]] = {}
+    for ns, outcome, n in zip(durations, outcomes, matching, strict=True):
+        work.setdefault(_work_bucket(outcome, n), []).append(ns)
+    by_work = {}
+    for bucket in WORK_BUCKETS:
+        values = sorted(work.get(bucket, ()))
+        if values:
+            by_work[bucket] = (len(values), _quantile(values, 0.5), _quantile(values, 0.99))
     counted = Counter(outcomes)
     return Timing(
         checks=len(checks),
@@ -107,11 +138,14 @@ def time_checks(engine: Engine, checks: Sequence[CheckTuple]) -> Timing:
         checks_per_s=len(checks) / wall,
         outcomes=dict(counted.most_common()),
         by_case=cases,
+        by_work=by_work,
     )
 
 
 def rss_mb() -> float:
-    return psutil.Process().memory_info().rss / 2**20
+    """Resident set right now, in MiB."""
+    rss: int = psutil.Process().memory_info().rss
+    return rss / 2**20
 
 
 def peak_rss_mb() -> float:
@@ -129,7 +163,7 @@ def peak_rss_mb() -> float:
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
 
 def measure(database_url: str, checks_path: Path) -> dict[str, object]:

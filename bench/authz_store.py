@@ -53,7 +53,7 @@ def write_directory(database: Database, world: World, progress: Progress = print
     partner = world.partner
     kinds = world.principal_kind
     with database.begin() as c:
-        tenant_rows = [
+        tenant_rows: list[dict[str, str | None]] = [
             {
                 "id": partner.tenant_id,
                 "display_name": "Fabrikam Partner",
@@ -82,7 +82,7 @@ def write_directory(database: Database, world: World, progress: Progress = print
             t.tenant_domains,
             ({"domain": r["default_domain"], "tenant_id": r["id"]} for r in tenant_rows),
         )
-        domains = {r["id"]: r["default_domain"] for r in tenant_rows}
+        domains = {str(r["id"]): str(r["default_domain"]) for r in tenant_rows}
         names = {
             partner.admin_agents: "AdminAgents",
             partner.helpdesk_agents: "HelpdeskAgents",
