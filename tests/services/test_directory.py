@@ -17,7 +17,7 @@ from cspadmin.domain.relationships import (
     ResellerRelationship,
     delegated_directory_roles,
 )
-from cspadmin.services.directory import (
+from cspadmin.services.directory.rules import (
     RoleHolding,
     may_manage_sensitive,
     may_reset_password,

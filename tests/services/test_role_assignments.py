@@ -16,17 +16,19 @@ from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.relationships import RelationshipState, ResellerRelationship
 from cspadmin.errors import AuthorizationFailed, PrincipalNotFound, RoleAssignmentExists
 from cspadmin.services.control_plane import ControlPlane
+from cspadmin.services.role_assignment_queries import (
+    AssignmentFilter,
+    held_permissions,
+    list_role_assignments,
+)
 from cspadmin.services.role_assignments import (
     SUBSCRIPTION_ROLE_ASSIGNMENT_LIMIT,
-    AssignmentFilter,
     AssignmentRequest,
     RoleAssignmentLimitExceeded,
     UnmatchedPrincipalType,
     assignment_limit,
     create_role_assignment,
     delete_role_assignment,
-    held_permissions,
-    list_role_assignments,
 )
 from cspadmin.services.role_definitions import UnsupportedFilter
 from cspadmin.services.world import load_world

@@ -369,14 +369,13 @@ class Engine:
             return Decision(False, caller, action, chain.scope_id, missing=missing)
         held = self._held(caller.tenant_id, chain, principals)
         roles = self.roles
-        granted = tuple(
+        granted = [
             a
             for a in held
-            if (role := roles.get(a.role_definition_id)) is not None
-            and role.allows(action, data=data)
-        )
+            if (role := roles.get(a.role_definition_id)) is not None and role.allows(action, data)
+        ]
         if granted:
-            return Decision(True, caller, action, chain.scope_id, granted_by=granted)
+            return Decision(True, caller, action, chain.scope_id, tuple(granted))
         return Decision(
             False, caller, action, chain.scope_id, missing=self._no_grant(caller, chain, held)
         )
@@ -472,11 +471,12 @@ class Engine:
         index = self._grants.get(tenant)
         if not index:
             return held
+        count = len(principals)
         for key in chain.keys:
             by_principal = index.get(key)
             if not by_principal:
                 continue
-            if len(by_principal) < len(principals):
+            if len(by_principal) < count:
                 for principal, assignments in by_principal.items():
                     if principal in principals:
                         held += assignments

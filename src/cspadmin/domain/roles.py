@@ -73,7 +73,7 @@ class RoleDefinition:
     def is_custom(self) -> bool:
         return self.role_type == CUSTOM
 
-    def allows(self, action: str, *, data: bool = False) -> bool:
+    def allows(self, action: str, data: bool = False) -> bool:
         """Whether this role grants `action`. Memoized: the same few actions recur."""
         key = (action, data)  # as given: the same strings recur, so no lower() per check
         hit = self._cache.get(key)

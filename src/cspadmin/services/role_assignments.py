@@ -1,6 +1,6 @@
-"""Role assignments, and the rules Azure enforces on them, in one place.
+"""Writing role assignments, and the rules Azure enforces on them, in one place.
 
-The caller has already been authorized (`roleAssignments/write|read|delete` at the
+The caller has already been authorized (`roleAssignments/write|delete` at the
 assignment's id), so the scope belongs to the caller's tenant. What is left are the
 rules of the resource itself, checked in the order Azure reports them:
 
@@ -16,6 +16,8 @@ rules of the resource itself, checked in the order Azure reports them:
 6. the subscription holds fewer than its limit of assignments (4000);
 7. no other assignment has the same principal, role and scope (the store's unique index).
 
+Reading them (one by name, the lists, the Permissions API) is `role_assignment_queries`.
+
 Errors raised here, beyond those of `cspadmin.errors` (InvalidRoleAssignmentId,
 InvalidPrincipalId, RoleDefinitionDoesNotExist 404, RoleAssignmentExists 409):
 
@@ -24,36 +26,30 @@ InvalidPrincipalId, RoleDefinitionDoesNotExist 404, RoleAssignmentExists 409):
     ├── UnmatchedPrincipalType           principalType differs from the directory's
     ├── InvalidCreateRoleAssignmentRequest  body scope ≠ URI scope; role not assignable there
     ├── RoleAssignmentUpdateNotPermitted an existing name with another principal/role/scope
-    ├── RoleAssignmentLimitExceeded      the subscription is full
-    └── UnsupportedFilter                (from role_definitions) an unknown $filter
+    └── RoleAssignmentLimitExceeded      the subscription is full
     NotFound (404)
-    ├── RoleAssignmentNotFound
     ├── ResourceGroupNotFound / ResourceNotFound   the scope names nothing
     └── PrincipalNotFoundInDirectory     (400 on the wire) Azure's full PrincipalNotFound text
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from cspadmin.authz.decision import Caller, MissingLinkKind
+from cspadmin.authz.decision import Caller
 from cspadmin.authz.engine import Engine
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.relationships import RelationshipState
-from cspadmin.domain.roles import Permission
 from cspadmin.domain.scope import Scope, ScopeKind, is_guid, parse_scope
 from cspadmin.errors import (
-    AuthorizationFailed,
     BadRequest,
     InvalidPrincipalId,
     InvalidRoleAssignmentId,
-    NotFound,
     PrincipalNotFound,
     ResourceGroupNotFound,
     ResourceNotFound,
@@ -61,7 +57,6 @@ from cspadmin.errors import (
 )
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.role_definitions import (
-    UnsupportedFilter,
     assignable_at,
     find_role_in,
     role_guid,
@@ -74,19 +69,7 @@ from cspadmin.store.relationships import list_gdap_relationships, list_reseller_
 SUBSCRIPTION_ROLE_ASSIGNMENT_LIMIT = ControlPlane.role_assignment_limit
 """Azure's fixed limit per subscription (subscription, resource group and resource scopes)."""
 
-READ_PERMISSIONS = "Microsoft.Authorization/permissions/read"
-_NOT_THE_CALLERS = {
-    MissingLinkKind.UNKNOWN_SCOPE,
-    MissingLinkKind.WRONG_TENANT,
-    MissingLinkKind.NO_DELEGATED_ACCESS,
-}
 _PRINCIPAL_TYPES = {p.value.lower(): p for p in PrincipalType}
-_FILTER_TERM = re.compile(
-    r"^\s*(?:(?P<at>atscope\(\))"
-    r"|principalid\s+eq\s+'?(?P<principal>[^'\s]+)'?"
-    r"|assignedto\('(?P<assigned>[^']+)'\))\s*$",
-    re.IGNORECASE,
-)
 
 
 class InvalidPrincipalType(BadRequest):
@@ -134,13 +117,6 @@ class RoleAssignmentLimitExceeded(BadRequest):
             f"No more role assignments can be created: subscription '{subscription_id}' "
             f"holds its limit of {limit}."
         )
-
-
-class RoleAssignmentNotFound(NotFound):
-    code = "RoleAssignmentNotFound"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"The role assignment '{name}' is not found.")
 
 
 class PrincipalNotFoundInDirectory(PrincipalNotFound):
@@ -375,16 +351,6 @@ def _check_limit(connection: Connection, scope: Scope, limit: int) -> None:
         raise RoleAssignmentLimitExceeded(scope.subscription_id, limit)
 
 
-def get_role_assignment(
-    plane: ControlPlane, caller: Caller, scope_id: str, name: str
-) -> StoredRoleAssignment:
-    """The assignment `name` at exactly `scope_id`; RoleAssignmentNotFound otherwise."""
-    found = _at(plane, caller, parse_scope(scope_id), assignment_name(name))
-    if found is None:
-        raise RoleAssignmentNotFound(name)
-    return found
-
-
 def delete_role_assignment(
     plane: ControlPlane, caller: Caller, scope_id: str, name: str
 ) -> StoredRoleAssignment | None:
@@ -393,7 +359,7 @@ def delete_role_assignment(
     name = assignment_name(name)
     with plane.change() as change:
         found = store.get_stored_role_assignment(change.connection, name)
-        if found is None or not _is_at(found, caller, scope):
+        if found is None or not is_at(found, caller, scope):
             return None
         store.delete_role_assignment(change.connection, name)
         change.then(lambda engine: _forget(engine, name))
@@ -404,100 +370,7 @@ def _forget(engine: Engine, name: str) -> None:
     engine.remove_assignment(name)
 
 
-def _at(
-    plane: ControlPlane, caller: Caller, scope: Scope, name: str
-) -> StoredRoleAssignment | None:
-    with plane.database.connect() as connection:
-        found = store.get_stored_role_assignment(connection, name)
-    return found if found is not None and _is_at(found, caller, scope) else None
-
-
-def _is_at(found: StoredRoleAssignment, caller: Caller, scope: Scope) -> bool:
+def is_at(found: StoredRoleAssignment, caller: Caller, scope: Scope) -> bool:
+    """Whether `found` is the caller's tenant's assignment at exactly `scope`."""
     a = found.assignment
     return a.tenant_id == caller.tenant_id and a.scope.lower() == scope.key
-
-
-@dataclass(frozen=True, slots=True)
-class AssignmentFilter:
-    """`atScope()`, `principalId eq '{id}'`, `assignedTo('{id}')`, and atScope() joined
-    with assignedTo() by `and` (Azure refuses atScope() with principalId)."""
-
-    at_scope: bool = False
-    principal_id: str | None = None
-    assigned_to: str | None = None
-
-    @classmethod
-    def parse(cls, text: str | None) -> AssignmentFilter:
-        if not text or not text.strip():
-            return cls()
-        at_scope = False
-        principal = assigned = None
-        for term in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
-            match = _FILTER_TERM.match(term)
-            if match is None:
-                raise UnsupportedFilter(text)
-            at_scope = at_scope or bool(match["at"])
-            principal = principal or match["principal"]
-            assigned = assigned or match["assigned"]
-        if principal and (at_scope or assigned):
-            raise UnsupportedFilter(text)
-        return cls(at_scope, principal and principal.lower(), assigned and assigned.lower())
-
-
-def list_role_assignments(
-    plane: ControlPlane, caller: Caller, scope_id: str, query: AssignmentFilter
-) -> list[StoredRoleAssignment]:
-    """The assignments listed at a scope, as ARM lists them.
-
-    `atScope()`: at the scope and above it. Otherwise at, above and below it (for a
-    subscription: everything inside it, plus what it inherits). `principalId eq`: one
-    principal's own assignments; `assignedTo()`: the principal's and its groups'
-    (nested), which is how a user's effective grants are listed.
-    """
-    scope = parse_scope(scope_id)
-    engine = plane.engine
-    principals: set[str] | None = None
-    if query.principal_id is not None:
-        principals = {query.principal_id}
-    elif query.assigned_to is not None:
-        principals = {query.assigned_to, *engine.groups_of(query.assigned_to)}
-    with plane.database.connect() as connection:
-        return store.find_stored_role_assignments(
-            connection,
-            caller.tenant_id,
-            scope_keys=engine.chain(scope).keys,
-            subtree=None if query.at_scope else scope.id,
-            principal_ids=principals,
-        )
-
-
-def held_permissions(
-    plane: ControlPlane, caller: Caller, scope_id: str, *, client: str
-) -> list[Permission]:
-    """The Permissions API: one entry per permission block of every role the caller holds
-    at the scope or above (through itself, its groups, or — for a partner user with
-    delegated access — its partner groups). Empty when it holds none. Asking about a
-    scope outside the caller's tenant, or across a relationship that grants nothing, is
-    Azure's AuthorizationFailed."""
-    scope = parse_scope(scope_id)
-    engine = plane.engine
-    decision = engine.decide(caller, READ_PERMISSIONS, scope)
-    if decision.missing is not None and decision.missing.kind in _NOT_THE_CALLERS:
-        raise AuthorizationFailed(
-            client, caller.object_id, READ_PERMISSIONS, scope.id, decision.missing.message
-        )
-    with plane.database.connect() as connection:
-        held = store.find_stored_role_assignments(
-            connection,
-            caller.tenant_id,
-            scope_keys=engine.chain(scope).keys,
-            principal_ids=engine.principals_of(caller),
-        )
-    permissions: list[Permission] = []
-    seen: set[str] = set()
-    for stored in held:
-        role = engine.roles.get(stored.assignment.role_definition_id)
-        if role is not None and role.id not in seen:
-            seen.add(role.id)
-            permissions.extend(role.permissions)
-    return permissions

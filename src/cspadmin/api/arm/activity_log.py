@@ -31,8 +31,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, page
+from cspadmin.api.arm.odata import Clause, filter_clauses
 from cspadmin.api.arm.providers import authorize_at, catalogue, subscription_scope
-from cspadmin.api.arm.resources import Clause, filter_clauses
 from cspadmin.domain.activity import ActivityEvent
 from cspadmin.errors import BadRequest
 from cspadmin.services.activity import EventQuery, resource_type_of, subscription_events

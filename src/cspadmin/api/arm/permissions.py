@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, page
 from cspadmin.api.arm.role_definitions import permission_json
-from cspadmin.services.role_assignments import held_permissions
+from cspadmin.services.role_assignment_queries import held_permissions
 
 router = APIRouter()
 VERSIONS = ("2015-07-01", "2018-01-01-preview", "2022-04-01", "2022-05-01-preview")

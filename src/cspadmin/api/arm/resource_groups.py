@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cspadmin.api.activity import note_operation
 from cspadmin.api.arm.common import ArmPrincipal, State, page
+from cspadmin.api.arm.odata import filter_clauses
 from cspadmin.api.arm.providers import (
     Version,
     authorize_at,
@@ -37,7 +38,6 @@ from cspadmin.api.arm.providers import (
     require_tenant_access,
     subscription_scope,
 )
-from cspadmin.api.arm.resources import filter_clauses
 from cspadmin.errors import BadRequest, NotFound, ResourceGroupNotFound
 from cspadmin.services import resources as service
 from cspadmin.store.estate import ResourceGroupRecord

@@ -4,8 +4,6 @@
         /subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{type}/{name}…]
     GET /subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}[/{name}/{type}…]
         the resources of one type under their parent (what the SDKs' list_by_… call)
-    GET /subscriptions/{s}/resources                  $filter, $expand, $top
-    GET /subscriptions/{s}/resourceGroups/{rg}/resources
 
 The api-version must be one the provider lists for the type (400 NoRegisteredProviderFound
 otherwise; see `providers`). The action checked is the type's: `{ns}/{type}/write`,
@@ -15,17 +13,13 @@ a delete takes the children and the role assignments beneath with it, and answer
 204 when there was nothing to delete. Every resource answers `provisioningState:
 Succeeded`: nothing here is asynchronous.
 
-Lists show what the caller may read: everything with the list action at the subscription
-(group), else each resource the caller may read. `$filter` takes ARM's clauses joined by
-`and`: `resourceGroup`, `resourceType`, `name`, `location` (`eq`), `tagName`/`tagValue`,
-`substringof('text', name)`; `$expand` adds `createdTime`, `changedTime`,
-`provisioningState`.
+The lists of resources across a subscription or group, with their `$filter` and
+`$expand`, are `resource_lists`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -37,17 +31,14 @@ from pydantic import BaseModel, ConfigDict
 from cspadmin.api.activity import note_operation
 from cspadmin.api.arm.common import ArmPrincipal, State, page
 from cspadmin.api.arm.providers import (
-    Version,
     authorize_at,
     check_resource_request,
     subscription_scope,
 )
-from cspadmin.api.auth import Principal
 from cspadmin.api.errors import WireError
 from cspadmin.api.state import AppState
 from cspadmin.domain.scope import Scope, ScopeKind, parse_scope
 from cspadmin.errors import (
-    BadRequest,
     InvalidScope,
     MissingApiVersionParameter,
     ResourceGroupNotFound,
@@ -58,19 +49,12 @@ from cspadmin.store.estate import ResourceRecord
 
 router = APIRouter()
 RESOURCE = "/subscriptions/{subscription_id}/resourceGroups/{group}/providers/{path:path}"
-LIST_ALL = "Microsoft.Resources/subscriptions/resources/read"
-LIST_GROUP = "Microsoft.Resources/subscriptions/resourceGroups/resources/read"
 _ROUTED_ELSEWHERE = {
     "microsoft.authorization/roleassignments",
     "microsoft.authorization/roledefinitions",
     "microsoft.authorization/denyassignments",
     "microsoft.authorization/permissions",
 }
-_EXPANDABLE = {"createdtime", "changedtime", "provisioningstate"}
-
-
-class InvalidFilter(BadRequest):
-    code = "InvalidFilterInQueryString"
 
 
 class ResourceBody(BaseModel):
@@ -82,109 +66,10 @@ class ResourceBody(BaseModel):
     sku: dict[str, Any] | None = None
 
 
-# -- $filter -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Clause:
-    """One OData comparison: `field op value`; `substringof('v', f)` is op `substringof`."""
-
-    field: str
-    op: str
-    value: str
-
-
-_TOKEN = re.compile(r"\s*(?:'((?:[^']|'')*)'|([(),])|([^\s(),']+))")
-_OPERATORS = {"eq", "ne", "gt", "ge", "lt", "le"}
-
-
-def filter_clauses(
-    text: str, fields: Collection[str], operators: Collection[str] = ("eq", "substringof")
-) -> list[Clause]:
-    """Parse `a eq 'x' and b ge 2024-01-01T00:00:00Z and substringof('y', c)`; every field
-    must be one of `fields` (lower-case) and every operator one of `operators`. Values may
-    be quoted or bare, as az sends them."""
-    tokens = _tokens(text)
-    clauses: list[Clause] = []
-    while tokens:
-        clauses.append(_clause(text, tokens))
-        if tokens:
-            kind, word = tokens.pop(0)
-            if kind != "word" or word.lower() != "and":
-                raise InvalidFilter(f"The $filter '{text}' is invalid: expected 'and'.")
-    for clause in clauses:
-        if clause.field.lower() not in fields or clause.op not in operators:
-            raise InvalidFilter(
-                f"The $filter '{text}' is invalid: '{clause.field} {clause.op}' is not supported."
-            )
-    return clauses
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text.rstrip()):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise InvalidFilter(f"The $filter '{text}' is invalid.")
-        quoted, punct, word = match.groups()
-        if quoted is not None:
-            tokens.append(("text", quoted.replace("''", "'")))
-        else:
-            tokens.append(("punct", punct) if punct else ("word", word))
-        position = match.end()
-    return tokens
-
-
-def _clause(text: str, tokens: list[tuple[str, str]]) -> Clause:
-    invalid = InvalidFilter(f"The $filter '{text}' is invalid.")
-    if len(tokens) >= 6 and tokens[0][1].lower() == "substringof" and tokens[1][1] == "(":
-        needle, comma, subject, close = tokens[2], tokens[3], tokens[4], tokens[5]
-        if needle[0] != "text" or comma[1] != "," or subject[0] != "word" or close[1] != ")":
-            raise invalid
-        del tokens[:6]
-        return Clause(subject[1], "substringof", needle[1])
-    if len(tokens) < 3 or tokens[0][0] != "word" or tokens[1][1].lower() not in _OPERATORS:
-        raise invalid
-    name, op, (kind, value) = tokens[0][1], tokens[1][1].lower(), tokens[2]
-    if kind == "punct":
-        raise invalid
-    del tokens[:3]
-    return Clause(name, op, value)
-
-
-def _matches(record: ResourceRecord, clauses: Iterable[Clause]) -> bool:
-    resource = record.resource
-    scope = parse_scope(resource.id)
-    tag_name = tag_value = None
-    for c in clauses:
-        key, value = c.field.lower(), c.value.lower()
-        if key == "resourcegroup" and (scope.resource_group or "").lower() != value:
-            return False
-        if key == "resourcetype" and resource.type.lower() != value:
-            return False
-        if key == "location" and resource.location.lower() != value.replace(" ", ""):
-            return False
-        if key == "name" and c.op == "eq" and _display_name(scope).lower() != value:
-            return False
-        if key == "name" and c.op == "substringof" and value not in _display_name(scope).lower():
-            return False
-        if key == "tagname":
-            tag_name = value
-        if key == "tagvalue":
-            tag_value = value
-    if tag_name is None:
-        return True
-    return any(
-        k.lower() == tag_name and (tag_value is None or v.lower() == tag_value)
-        for k, v in resource.tags.items()
-    )
-
-
 # -- wire shapes -------------------------------------------------------------------------
 
 
-def _display_name(scope: Scope) -> str:
+def display_name(scope: Scope) -> str:
     """What ARM's lists call a nested resource: its names joined, `vnet/subnet`."""
     below = scope.id.split("/providers/")[-1].split("/")
     return "/".join(below[2::2])
@@ -198,7 +83,7 @@ def resource_json(
     scope = parse_scope(resource.id)
     body: dict[str, Any] = {
         "id": resource.id,
-        "name": _display_name(scope) if listed else resource.id.rsplit("/", 1)[-1],
+        "name": display_name(scope) if listed else resource.id.rsplit("/", 1)[-1],
         "type": resource.type,
         "location": resource.location,
     }
@@ -417,76 +302,3 @@ def delete_resource(
 def _only_resources(target: Target) -> None:
     if target.collection:
         raise WireError(405, "MethodNotAllowed", "A collection of resources can only be read.")
-
-
-# -- lists -------------------------------------------------------------------------------
-
-Filter = Annotated[str | None, Query(alias="$filter")]
-Expand = Annotated[str | None, Query(alias="$expand")]
-Top = Annotated[int | None, Query(alias="$top", ge=1)]
-_LIST_FIELDS = {"resourcegroup", "resourcetype", "name", "location", "tagname", "tagvalue"}
-
-
-@router.get("/subscriptions/{subscription_id}/resources")
-def list_subscription_resources(
-    subscription_id: str,
-    state: State,
-    principal: ArmPrincipal,
-    _: Version,
-    filter_: Filter = None,
-    expand: Expand = None,
-    top: Top = None,
-) -> dict[str, Any]:
-    scope = subscription_scope(subscription_id)
-    clauses = filter_clauses(filter_, _LIST_FIELDS) if filter_ else []
-    records = service.resources_in(state.plane, subscription_id)
-    visible = _readable(state, principal, LIST_ALL, scope, records)
-    return _listing(visible, clauses, expand, top)
-
-
-@router.get("/subscriptions/{subscription_id}/resourceGroups/{group}/resources")
-def list_group_resources(
-    subscription_id: str,
-    group: str,
-    state: State,
-    principal: ArmPrincipal,
-    _: Version,
-    filter_: Filter = None,
-    expand: Expand = None,
-    top: Top = None,
-) -> dict[str, Any]:
-    service.check_group_name(group)
-    scope = f"{subscription_scope(subscription_id)}/resourceGroups/{group}"
-    clauses = filter_clauses(filter_, _LIST_FIELDS) if filter_ else []
-    authorize_at(state, principal, "Microsoft.Resources/subscriptions/resourceGroups/read", scope)
-    records = service.resources_in(state.plane, subscription_id, group)
-    visible = _readable(state, principal, LIST_GROUP, scope, records)
-    return _listing(visible, clauses, expand, top)
-
-
-def _readable(
-    state: AppState,
-    principal: Principal,
-    list_action: str,
-    scope: str,
-    records: list[ResourceRecord],
-) -> list[ResourceRecord]:
-    """All of them when the caller may list at `scope`; else those it may read, and a
-    403 when that is none and the caller holds nothing at `scope` either."""
-    engine, caller = state.plane.engine, principal.caller
-    if engine.is_allowed(caller, list_action, scope):
-        return records
-    visible = [
-        r for r in records if engine.is_allowed(caller, f"{r.resource.type}/read", r.resource.id)
-    ]
-    if not visible:
-        authorize_at(state, principal, list_action, scope)
-    return visible
-
-
-def _listing(
-    records: list[ResourceRecord], clauses: list[Clause], expand: str | None, top: int | None
-) -> dict[str, Any]:
-    wanted = {e.strip().lower() for e in (expand or "").split(",") if e.strip()}
-    found = [r for r in records if _matches(r, clauses)][:top]
-    return page([resource_json(r, listed=True, expand=wanted & _EXPANDABLE) for r in found])

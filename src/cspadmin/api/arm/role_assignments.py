@@ -23,13 +23,15 @@ from cspadmin.api.auth import Principal
 from cspadmin.api.errors import WireError
 from cspadmin.api.state import AppState
 from cspadmin.domain.scope import parse_scope
-from cspadmin.services.role_assignments import (
+from cspadmin.services.role_assignment_queries import (
     AssignmentFilter,
+    get_role_assignment,
+    list_role_assignments,
+)
+from cspadmin.services.role_assignments import (
     AssignmentRequest,
     create_role_assignment,
     delete_role_assignment,
-    get_role_assignment,
-    list_role_assignments,
 )
 from cspadmin.services.role_definitions import role_definition_id
 from cspadmin.store.rbac import StoredRoleAssignment

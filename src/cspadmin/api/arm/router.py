@@ -8,6 +8,7 @@ from cspadmin.api.arm import (
     permissions,
     providers,
     resource_groups,
+    resource_lists,
     resources,
     role_assignments,
     role_definitions,
@@ -24,5 +25,6 @@ for module in (
     providers,
     resource_groups,
     resources,
+    resource_lists,
 ):
     router.include_router(module.router)

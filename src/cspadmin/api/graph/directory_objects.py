@@ -14,8 +14,9 @@ from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import wire
 from cspadmin.api.graph.odata import bad_request, object_id, parse_query
 from cspadmin.api.state import state_of
-from cspadmin.services import directory
-from cspadmin.services.directory import DirectoryObjectNotFound, ObjectKind
+from cspadmin.services.directory import objects as service
+from cspadmin.services.directory.errors import DirectoryObjectNotFound
+from cspadmin.services.directory.objects import ObjectKind
 
 router = APIRouter()
 MAX_IDS = 1000
@@ -51,7 +52,7 @@ def get_by_ids(body: GetByIdsBody, request: Request, principal: GraphPrincipal) 
     query = parse_query(request, wire.DIRECTORY_OBJECTS, filterable=False)
     ids = [object_id(i) for i in body.ids]
     plane = state_of(request).plane
-    found = directory.get_by_ids(plane, principal.caller, ids, _kinds(body.types))
+    found = service.get_by_ids(plane, principal.caller, ids, _kinds(body.types))
     items = [wire.directory_object_json(o, query.select) for o in found]
     return {"@odata.context": wire.context(request, "directoryObjects"), "value": items}
 
@@ -60,7 +61,7 @@ def get_by_ids(body: GetByIdsBody, request: Request, principal: GraphPrincipal) 
 def get_directory_object(key: str, request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.DIRECTORY_OBJECTS, filterable=False)
     plane = state_of(request).plane
-    found = directory.get_by_ids(plane, principal.caller, [object_id(key)], set(ObjectKind))
+    found = service.get_by_ids(plane, principal.caller, [object_id(key)], set(ObjectKind))
     if not found:
         raise DirectoryObjectNotFound(key)
     body = wire.directory_object_json(found[0], query.select)

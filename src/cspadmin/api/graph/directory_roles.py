@@ -9,8 +9,8 @@ from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import wire
 from cspadmin.api.graph.odata import object_id, parse_query
 from cspadmin.api.state import state_of
-from cspadmin.services import directory
-from cspadmin.services.directory import Page
+from cspadmin.services.directory import directory_roles as service
+from cspadmin.services.directory.paging import Page
 
 router = APIRouter()
 
@@ -18,7 +18,7 @@ router = APIRouter()
 @router.get("/directoryRoles")
 def list_directory_roles(request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.DIRECTORY_ROLES, filterable=False)
-    roles = directory.list_directory_roles(state_of(request).plane, principal.caller)
+    roles = service.list_directory_roles(state_of(request).plane, principal.caller)
     default = wire.DIRECTORY_ROLES.selectable
     items = [wire.selected(wire.directory_role_json(r), query.select, default) for r in roles]
     return wire.collection(request, "directoryRoles", Page(items), items, query.select)
@@ -52,7 +52,7 @@ def _role(
     template_id: str | None = None,
 ) -> wire.Json:
     parse_query(request, wire.DIRECTORY_ROLES, filterable=False)
-    role = directory.get_directory_role(
+    role = service.get_directory_role(
         state_of(request).plane, principal.caller, role_id=role_id, template_id=template_id
     )
     return wire.entity(request, "directoryRoles", wire.directory_role_json(role))
@@ -66,7 +66,7 @@ def _members(
     template_id: str | None = None,
 ) -> wire.Json:
     query = parse_query(request, wire.DIRECTORY_OBJECTS, filterable=False)
-    page = directory.directory_role_members(
+    page = service.directory_role_members(
         state_of(request).plane,
         principal.caller,
         query.window,

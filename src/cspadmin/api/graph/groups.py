@@ -8,7 +8,7 @@ from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import wire
 from cspadmin.api.graph.odata import object_id, parse_query
 from cspadmin.api.state import state_of
-from cspadmin.services import directory
+from cspadmin.services.directory import groups as service
 
 router = APIRouter()
 
@@ -17,7 +17,7 @@ router = APIRouter()
 def list_groups(request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.GROUPS)
     plane = state_of(request).plane
-    page = directory.list_groups(plane, principal.caller, query.match, query.window)
+    page = service.list_groups(plane, principal.caller, query.match, query.window)
     items = [
         wire.selected(wire.group_json(g), query.select, wire.GROUP_DEFAULT) for g in page.items
     ]
@@ -28,7 +28,7 @@ def list_groups(request: Request, principal: GraphPrincipal) -> wire.Json:
 def get_group(group_id: str, request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.GROUPS, filterable=False)
     plane = state_of(request).plane
-    group = directory.get_group(plane, principal.caller, object_id(group_id))
+    group = service.get_group(plane, principal.caller, object_id(group_id))
     body = wire.selected(wire.group_json(group), query.select, wire.GROUP_DEFAULT)
     return wire.entity(request, "groups", body, query.select)
 
@@ -49,7 +49,7 @@ def _members(
     request: Request, principal: GraphPrincipal, group_id: str, *, transitive: bool
 ) -> wire.Json:
     query = parse_query(request, wire.DIRECTORY_OBJECTS, filterable=False)
-    page = directory.group_members(
+    page = service.group_members(
         state_of(request).plane,
         principal.caller,
         object_id(group_id),

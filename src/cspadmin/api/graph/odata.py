@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 
 from cspadmin.api.errors import WireError
-from cspadmin.services.directory import Window
+from cspadmin.services.directory.paging import Window
 from cspadmin.store.directory import Match
 
 DEFAULT_PAGE = 100

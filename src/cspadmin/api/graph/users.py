@@ -15,8 +15,9 @@ from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import wire
 from cspadmin.api.graph.odata import parse_query
 from cspadmin.api.state import state_of
-from cspadmin.services import directory
-from cspadmin.services.directory import NewUser, PasswordReset, UserChanges, invalid_value
+from cspadmin.services.directory import users as service
+from cspadmin.services.directory.errors import invalid_value
+from cspadmin.services.directory.users import NewUser, PasswordReset, UserChanges
 
 router = APIRouter()
 
@@ -81,7 +82,7 @@ class UserBody(_Body):
 def list_users(request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.USERS)
     plane = state_of(request).plane
-    page = directory.list_users(plane, principal.caller, query.match, query.window)
+    page = service.list_users(plane, principal.caller, query.match, query.window)
     items = [wire.selected(wire.user_json(u), query.select, wire.USER_DEFAULT) for u in page.items]
     return wire.collection(request, "users", page, items, query.select)
 
@@ -90,7 +91,7 @@ def list_users(request: Request, principal: GraphPrincipal) -> wire.Json:
 def get_me(request: Request, principal: GraphPrincipal) -> wire.Json:
     """The signed-in user (`az ad signed-in-user show`), wherever it lives."""
     query = parse_query(request, wire.USERS, filterable=False)
-    user = directory.signed_in_user(state_of(request).plane, principal.caller)
+    user = service.signed_in_user(state_of(request).plane, principal.caller)
     body = wire.selected(wire.user_json(user), query.select, wire.USER_DEFAULT)
     return wire.entity(request, "users", body, query.select)
 
@@ -98,7 +99,7 @@ def get_me(request: Request, principal: GraphPrincipal) -> wire.Json:
 @router.get("/users/{key}")
 def get_user(key: str, request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.USERS, filterable=False)
-    user = directory.get_user(state_of(request).plane, principal.caller, key)
+    user = service.get_user(state_of(request).plane, principal.caller, key)
     body = wire.selected(wire.user_json(user), query.select, wire.USER_DEFAULT)
     return wire.entity(request, "users", body, query.select)
 
@@ -106,7 +107,7 @@ def get_user(key: str, request: Request, principal: GraphPrincipal) -> wire.Json
 @router.post("/users", status_code=201)
 def create_user(body: UserBody, request: Request, principal: GraphPrincipal) -> wire.Json:
     note_operation(request, "microsoft.directory/users/create", "/users")
-    user = directory.create_user(state_of(request).plane, principal.caller, body.new_user())
+    user = service.create_user(state_of(request).plane, principal.caller, body.new_user())
     note_operation(request, "microsoft.directory/users/create", f"/users/{user.user.id}")
     body_json = wire.selected(wire.user_json(user), None, wire.USER_DEFAULT)
     return wire.entity(request, "users", body_json)
@@ -117,7 +118,7 @@ def update_user(key: str, body: UserBody, request: Request, principal: GraphPrin
     part = "password" if body.password_profile is not None else "basic"
     operation = f"microsoft.directory/users/{part}/update"
     note_operation(request, operation, f"/users/{key}")
-    user = directory.update_user(state_of(request).plane, principal.caller, key, body.changes())
+    user = service.update_user(state_of(request).plane, principal.caller, key, body.changes())
     note_operation(request, operation, f"/users/{user.user.id}")
     return Response(status_code=204)
 
@@ -125,6 +126,6 @@ def update_user(key: str, body: UserBody, request: Request, principal: GraphPrin
 @router.delete("/users/{key}", status_code=204)
 def delete_user(key: str, request: Request, principal: GraphPrincipal) -> Response:
     note_operation(request, "microsoft.directory/users/delete", f"/users/{key}")
-    user_id = directory.delete_user(state_of(request).plane, principal.caller, key)
+    user_id = service.delete_user(state_of(request).plane, principal.caller, key)
     note_operation(request, "microsoft.directory/users/delete", f"/users/{user_id}")
     return Response(status_code=204)

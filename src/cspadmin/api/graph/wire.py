@@ -15,7 +15,9 @@ from fastapi import Request
 
 from cspadmin.api.graph.odata import Queryable, next_link
 from cspadmin.domain.directory import ServicePrincipal, User
-from cspadmin.services.directory import ActivatedRole, DirectoryObject, Page, PartnerReference
+from cspadmin.services.directory.directory_roles import ActivatedRole
+from cspadmin.services.directory.objects import DirectoryObject, PartnerReference
+from cspadmin.services.directory.paging import Page
 from cspadmin.store.directory import GroupProfile, UserProfile
 
 Json = dict[str, Any]
