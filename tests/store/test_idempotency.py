@@ -115,8 +115,11 @@ def test_saving_a_world_twice_leaves_one_row_per_object(database: Database) -> N
         save(connection)
     assert row_counts(database) == once
     empty = {name for name, count in once.items() if count == 0}
-    # The activity log is append-only: no upsert writes it, so it has no idempotency to test.
-    assert empty == {"management_groups", "activity_log"}, "every saved kind of fact is covered"
+    # The activity log is append-only and invitations are issued one by one by the
+    # relationship-request use case, never by a world save: neither is upserted.
+    assert empty == {"management_groups", "activity_log", "invitations"}, (
+        "every saved kind of fact is covered"
+    )
 
 
 def test_two_worlds_side_by_side_do_not_collide(database: Database) -> None:

@@ -9,6 +9,7 @@ malformed body) is recorded with its method and path.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -23,6 +24,7 @@ from cspadmin.store.activity import append_event
 
 log = logging.getLogger("cspadmin.activity")
 _WRITES = {"PUT", "PATCH", "POST", "DELETE"}
+_SECRET_IN_PATH = re.compile(r"(/invitations/)[^/]+", re.IGNORECASE)
 
 
 def note_operation(request: Request, operation: str, scope: str) -> None:
@@ -62,7 +64,7 @@ class ActivityLog:
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
         }
-        path = scope["path"]
+        path = _SECRET_IN_PATH.sub(r"\1(redacted)", scope["path"])
         target = str(state.get("activity_scope") or path)
         caller_id, caller, tenant_id = state.get("activity_caller", (None, None, None))
         event = ActivityEvent(

@@ -16,6 +16,7 @@ from cspadmin.api.activity import ActivityLog
 from cspadmin.api.arm.router import router as arm_router
 from cspadmin.api.graph.router import router as graph_router
 from cspadmin.api.limits import RequestLimits
+from cspadmin.api.partnercenter.router import router as partner_center_router
 from cspadmin.api.paths import CanonicalArmPaths
 from cspadmin.api.state import AppState
 
@@ -24,7 +25,9 @@ def create_app(state: AppState) -> FastAPI:
     app = FastAPI(
         title="cspadmin control plane",
         version=__version__,
-        description="Azure's token service, Resource Manager and Microsoft Graph, locally.",
+        description=(
+            "Azure's token service, Resource Manager, Microsoft Graph and Partner Center, locally."
+        ),
     )
     app.state.cspadmin = state
     # add_middleware puts each one outside those added before it.
@@ -35,5 +38,6 @@ def create_app(state: AppState) -> FastAPI:
     openapi.install(app)
     app.include_router(token.router)
     app.include_router(graph_router)
+    app.include_router(partner_center_router)
     app.include_router(arm_router)
     return app

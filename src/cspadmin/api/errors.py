@@ -3,10 +3,15 @@
     ARM         {"error": {"code", "message"}}
     Graph       {"error": {"code", "message", "innerError": {"date", "request-id", ...}}}
     OAuth       {"error", "error_description", "error_codes", "timestamp", "trace_id", ...}
+    Partner Center  {"code": <number>, "description", "data": [...], "source": "PartnerFD"}
 
 The surface is known from the path: `/v1.0/` is Graph, `/{tenant}/oauth2/` is OAuth,
-everything else is ARM. Nothing a client sends reaches a 500: unexpected exceptions are
-logged and answered as ARM's InternalServerError.
+`/v1/` is Partner Center, everything else is ARM. Partner Center's `code` is a number: an
+error whose code is one (`"900150"`) keeps it; any other code becomes the number Partner
+Center gives its status (`_PARTNER_CENTER_CODES`) and travels by name in `data`.
+
+Nothing a client sends reaches a 500: unexpected exceptions are logged and answered as
+ARM's InternalServerError (on Partner Center: code 800003).
 """
 
 from __future__ import annotations
@@ -36,9 +41,14 @@ class WireError(CspadminError):
         self.code = code
 
 
+_PARTNER_CENTER_CODES = {400: 800002, 401: 400, 403: 2032, 404: 1000}
+
+
 def surface(path: str) -> str:
     if path.startswith("/v1.0/") or path == "/v1.0":
         return "graph"
+    if path.startswith("/v1/") or path == "/v1":
+        return "partnercenter"
     if "/oauth2/" in path:
         return "oauth"
     return "arm"
@@ -53,6 +63,8 @@ def render(request: Request, status: int, code: str, message: str) -> JSONRespon
     )
     body: dict[str, Any]
     headers = {"x-ms-request-id": correlation, "x-ms-correlation-request-id": correlation}
+    if kind == "partnercenter":
+        return _partner_center(request, status, code, message)
     if kind == "graph":
         body = {
             "error": {
@@ -67,6 +79,19 @@ def render(request: Request, status: int, code: str, message: str) -> JSONRespon
         }
     else:
         body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _partner_center(request: Request, status: int, code: str, message: str) -> JSONResponse:
+    request_id = request.headers.get("ms-requestid") or str(uuid.uuid4())
+    correlation = request.headers.get("ms-correlationid") or str(uuid.uuid4())
+    if code.isdigit():
+        number, data = int(code), []
+    else:
+        fallback = 800003 if status >= 500 else 800002
+        number, data = _PARTNER_CENTER_CODES.get(status, fallback), [code]
+    body = {"code": number, "description": message[:1024], "data": data, "source": "PartnerFD"}
+    headers = {"MS-RequestId": request_id, "MS-CorrelationId": correlation}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

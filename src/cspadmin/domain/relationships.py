@@ -137,3 +137,57 @@ def delegated_directory_roles(
                 if assignment.group_id in groups:
                     roles.update(assignment.role_template_ids)
     return frozenset(roles)
+
+
+class PartnerCenterRole(enum.StrEnum):
+    """What a partner tenant's user is in Partner Center (its directory role or agent group)."""
+
+    GLOBAL_ADMIN = "Global admin"
+    ADMIN_AGENT = "Admin agent"
+    SALES_AGENT = "Sales agent"
+    HELPDESK_AGENT = "Helpdesk agent"
+
+
+class PartnerAction(enum.StrEnum):
+    VIEW_CUSTOMERS = "view customers"
+    REQUEST_RELATIONSHIP = "request a reseller relationship"
+    ADMINISTER_CUSTOMERS = "administer customers"
+
+
+_PERMITTED: dict[PartnerAction, frozenset[PartnerCenterRole]] = {
+    PartnerAction.VIEW_CUSTOMERS: frozenset(PartnerCenterRole),
+    PartnerAction.REQUEST_RELATIONSHIP: frozenset(
+        {
+            PartnerCenterRole.GLOBAL_ADMIN,
+            PartnerCenterRole.ADMIN_AGENT,
+            PartnerCenterRole.SALES_AGENT,
+        }
+    ),
+    PartnerAction.ADMINISTER_CUSTOMERS: frozenset(
+        {PartnerCenterRole.GLOBAL_ADMIN, PartnerCenterRole.ADMIN_AGENT}
+    ),
+}
+
+
+def partner_center_roles(
+    partner: PartnerProfile, groups: Set[str], global_admin: bool
+) -> frozenset[PartnerCenterRole]:
+    """The Partner Center roles of a partner user with `groups` (nested membership counts)."""
+    roles = {PartnerCenterRole.GLOBAL_ADMIN} if global_admin else set()
+    by_group = {
+        partner.admin_agents_id: PartnerCenterRole.ADMIN_AGENT,
+        partner.sales_agents_id: PartnerCenterRole.SALES_AGENT,
+        partner.helpdesk_agents_id: PartnerCenterRole.HELPDESK_AGENT,
+    }
+    roles.update(role for group, role in by_group.items() if group in groups)
+    return frozenset(roles)
+
+
+def roles_permitted(action: PartnerAction) -> frozenset[PartnerCenterRole]:
+    return _PERMITTED[action]
+
+
+def may_perform(action: PartnerAction, roles: Set[PartnerCenterRole]) -> bool:
+    """Partner Center's rule: Global admin and Admin agents do everything, Sales agents
+    also request relationships, Helpdesk agents only look; nobody else does anything."""
+    return bool(_PERMITTED[action] & roles)

@@ -177,6 +177,22 @@ gdap_access_assignments = Table(
     Column("role_template_ids", JSON, nullable=False),
 )
 
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 hex of the link
+    Column("partner_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("dap", Boolean, nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("customer_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE")),
+    Column("accepted_by", ID),
+    Column("accepted_at", UtcDateTime()),
+    Index("ix_invitations_partner", "partner_tenant_id"),
+)
+
 management_groups = Table(
     "management_groups",
     metadata,

@@ -1,0 +1,9 @@
+"""All Partner Center routes, under `/v1`."""
+
+from fastapi import APIRouter
+
+from cspadmin.api.partnercenter import customers, invitations
+
+router = APIRouter(prefix="/v1", tags=["partner center"])
+for module in (customers, invitations):
+    router.include_router(module.router)
