@@ -221,16 +221,12 @@ class CustomRoleRequest:
 
 def custom_role_from(role_id: str, request: CustomRoleRequest) -> RoleDefinition:
     """The custom role a PUT describes, if Azure would accept it as one: not a built-in's
-    GUID or name, never assignable at the root, and a custom role by `custom_role`'s rules."""
+    GUID or name, and a custom role by `custom_role`'s rules (never assignable at the root)."""
     role_id = canonical_guid(role_id)
     if len(request.role_name) > MAX_ROLE_NAME:
         raise InvalidRoleDefinition(f"The role name is longer than {MAX_ROLE_NAME} characters.")
     if role_id in BUILTIN_BY_ID:
         raise BuiltInRoleNotEditable(BUILTIN_BY_ID[role_id])
-    if any(parse_scope(s) == ROOT for s in request.assignable_scopes):
-        raise InvalidRoleDefinition(
-            "The root scope '/' cannot be an assignable scope of a custom role."
-        )
     role = custom_role(
         role_id,
         request.role_name,
