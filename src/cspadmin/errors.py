@@ -152,11 +152,17 @@ class PrincipalNotFound(NotFound):
     code = "PrincipalNotFound"
     status = 400
 
-    def __init__(self, principal_id: str) -> None:
+    def __init__(self, principal_id: str, tenant_id: str) -> None:
         super().__init__(
-            f"Principal {principal_id.replace('-', '')} does not exist in the directory."
+            f"Principal {principal_id.replace('-', '')} does not exist in the directory "
+            f"{tenant_id}. Check that you have the correct principal ID. If you are creating "
+            "this principal and then immediately assigning a role, this error might be "
+            "related to a replication delay. In this case, set the role assignment "
+            "principalType property to a value, such as ServicePrincipal, User, or Group.  "
+            "See https://aka.ms/docs-principaltype"
         )
         self.principal_id = principal_id
+        self.tenant_id = tenant_id
 
 
 class Conflict(CspadminError):

@@ -19,7 +19,8 @@ rules of the resource itself, checked in the order Azure reports them:
 Reading them (one by name, the lists, the Permissions API) is `role_assignment_queries`.
 
 Errors raised here, beyond those of `cspadmin.errors` (InvalidRoleAssignmentId,
-InvalidPrincipalId, RoleDefinitionDoesNotExist 404, RoleAssignmentExists 409):
+InvalidPrincipalId, PrincipalNotFound 400, RoleDefinitionDoesNotExist 404,
+RoleAssignmentExists 409):
 
     BadRequest (400)
     ├── InvalidPrincipalType             a principalType Azure does not know
@@ -29,7 +30,6 @@ InvalidPrincipalId, RoleDefinitionDoesNotExist 404, RoleAssignmentExists 409):
     └── RoleAssignmentLimitExceeded      the subscription is full
     NotFound (404)
     ├── ResourceGroupNotFound / ResourceNotFound   the scope names nothing
-    └── PrincipalNotFoundInDirectory     (400 on the wire) Azure's full PrincipalNotFound text
 """
 
 from __future__ import annotations
@@ -117,22 +117,6 @@ class RoleAssignmentLimitExceeded(BadRequest):
             f"No more role assignments can be created: subscription '{subscription_id}' "
             f"holds its limit of {limit}."
         )
-
-
-class PrincipalNotFoundInDirectory(PrincipalNotFound):
-    """PrincipalNotFound with Azure's full text, naming the directory."""
-
-    def __init__(self, principal_id: str, tenant_id: str) -> None:
-        super().__init__(principal_id)
-        self.message = (
-            f"Principal {principal_id.replace('-', '')} does not exist in the directory "
-            f"{tenant_id}. Check that you have the correct principal ID. If you are creating "
-            "this principal and then immediately assigning a role, this error might be "
-            "related to a replication delay. In this case, set the role assignment "
-            "principalType property to a value, such as ServicePrincipal, User, or Group.  "
-            "See https://aka.ms/docs-principaltype"
-        )
-        self.args = (self.message,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +295,9 @@ def _resolve_principal(
             and _partner_of(connection, plane, found[1], tenant_id)
         ):
             return PrincipalType.FOREIGN_GROUP
-        raise PrincipalNotFoundInDirectory(principal_id, tenant_id)
+        raise PrincipalNotFound(principal_id, tenant_id)
     if found is None or not local:
-        raise PrincipalNotFoundInDirectory(principal_id, tenant_id)
+        raise PrincipalNotFound(principal_id, tenant_id)
     actual = PrincipalType(found[0])
     if given is not None and given is not actual:
         raise UnmatchedPrincipalType(principal_id, actual.value, given.value)
