@@ -487,9 +487,9 @@ def build_engine(world: World) -> Engine:
     for role in world.roles:
         engine.add_role(role)
     for relationship in world.resellers:
-        engine.set_reseller_relationship(relationship)
+        engine.delegations.set_reseller_relationship(relationship)
     for gdap in world.gdaps:
-        engine.set_gdap_relationship(gdap)
+        engine.delegations.set_gdap_relationship(gdap)
     half = len(world.assignments) // 2
     engine.add_assignments(world.assignments[:half])  # the bulk path and the single path
     for assignment in world.assignments[half:]:
@@ -642,7 +642,7 @@ def change_of_facts(draw: Draw, gen: Generated) -> tuple[str, Change]:
                 for r in w.resellers
                 if (r.partner_tenant_id, r.customer_tenant_id) != (partner, customer)
             ] + [relationship]
-            e.set_reseller_relationship(relationship)
+            e.delegations.set_reseller_relationship(relationship)
 
     elif kind == "gdap status":
         old = pick(draw, world.gdaps)
@@ -650,7 +650,7 @@ def change_of_facts(draw: Draw, gen: Generated) -> tuple[str, Change]:
 
         def change(w: World, e: Engine) -> None:
             w.gdaps = [g for g in w.gdaps if g.id != old.id] + [new_gdap]
-            e.set_gdap_relationship(new_gdap)
+            e.delegations.set_gdap_relationship(new_gdap)
 
     elif kind == "move subscription":
         sub = pick(draw, world.subscriptions)

@@ -343,7 +343,7 @@ def test_foreign_group_counts_only_while_partner_has_delegated_access(engine: En
     assert missing_kind(engine.decide(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)) is (
         MissingLinkKind.NO_DELEGATED_ACCESS
     )
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     decision = engine.decide(AGENT_IN_CUSTOMER, WRITE_ROLE_ASSIGNMENT, VM_ID)
     assert decision.allowed
     assert decision.granted_by == (assignment,)
@@ -351,7 +351,7 @@ def test_foreign_group_counts_only_while_partner_has_delegated_access(engine: En
 
 def test_a_reseller_relationship_without_dap_grants_no_delegated_access(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=False))
+    engine.delegations.set_reseller_relationship(reseller(dap=False))
     decision = engine.decide(AGENT_IN_CUSTOMER, READ_VM, SUB_ID)
     assert missing_kind(decision) is MissingLinkKind.NO_DELEGATED_ACCESS
     assert decision.missing is not None
@@ -360,7 +360,9 @@ def test_a_reseller_relationship_without_dap_grants_no_delegated_access(engine: 
 
 def test_a_terminated_reseller_relationship_grants_no_delegated_access(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=True, state=RelationshipState.TERMINATED))
+    engine.delegations.set_reseller_relationship(
+        reseller(dap=True, state=RelationshipState.TERMINATED)
+    )
     assert missing_kind(engine.decide(AGENT_IN_CUSTOMER, READ_VM, SUB_ID)) is (
         MissingLinkKind.NO_DELEGATED_ACCESS
     )
@@ -368,13 +370,15 @@ def test_a_terminated_reseller_relationship_grants_no_delegated_access(engine: E
 
 def test_an_active_gdap_relationship_counts_as_delegated_access(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_gdap_relationship(gdap())
+    engine.delegations.set_gdap_relationship(gdap())
     assert engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
 
 
 def test_an_expired_gdap_relationship_does_not_count(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_gdap_relationship(gdap(activated_at=NOW - timedelta(days=31), duration="P30D"))
+    engine.delegations.set_gdap_relationship(
+        gdap(activated_at=NOW - timedelta(days=31), duration="P30D")
+    )
     assert missing_kind(engine.decide(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)) is (
         MissingLinkKind.NO_DELEGATED_ACCESS
     )
@@ -384,7 +388,7 @@ def test_a_gdap_relationship_stops_counting_once_the_clock_passes_its_end(
     engine: Engine, clock: FakeClock
 ) -> None:
     owner_for_admin_agents(engine)
-    engine.set_gdap_relationship(gdap(activated_at=NOW, duration="P30D"))
+    engine.delegations.set_gdap_relationship(gdap(activated_at=NOW, duration="P30D"))
     clock.now = NOW + timedelta(days=30) - timedelta(seconds=1)
     assert engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
     clock.now = NOW + timedelta(days=30)
@@ -399,7 +403,7 @@ def test_a_gdap_relationship_that_is_not_active_does_not_count(
     engine: Engine, status: GdapStatus
 ) -> None:
     owner_for_admin_agents(engine)
-    engine.set_gdap_relationship(gdap(status=status))
+    engine.delegations.set_gdap_relationship(gdap(status=status))
     assert not engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
 
 
@@ -407,7 +411,7 @@ def test_a_partner_user_outside_admin_agents_gets_nothing_from_its_assignment(
     engine: Engine,
 ) -> None:
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     decision = engine.decide(HELPDESK_IN_CUSTOMER, READ_VM, SUB_ID)
     assert missing_kind(decision) is MissingLinkKind.NO_ROLE_ASSIGNMENT
 
@@ -417,7 +421,7 @@ def test_helpdesk_agents_get_what_their_own_foreign_group_assignment_grants(
 ) -> None:
     support = BUILTIN_BY_NAME["support request contributor"]
     grant(engine, support.id, HELPDESK_AGENTS, SUB_ID, principal_type=PrincipalType.FOREIGN_GROUP)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     assert engine.is_allowed(HELPDESK_IN_CUSTOMER, "Microsoft.Support/supportTickets/write", SUB_ID)
     assert missing_kind(engine.decide(HELPDESK_IN_CUSTOMER, WRITE_VM, SUB_ID)) is (
         MissingLinkKind.ROLE_LACKS_ACTION
@@ -427,7 +431,7 @@ def test_helpdesk_agents_get_what_their_own_foreign_group_assignment_grants(
 def test_a_partner_caller_brings_its_groups_but_not_its_own_object_id(engine: Engine) -> None:
     # Azure assigns partner principals in a customer tenant only as foreign groups.
     grant(engine, OWNER.id, AGENT, SUB_ID)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     assert missing_kind(engine.decide(AGENT_IN_CUSTOMER, READ_VM, SUB_ID)) is (
         MissingLinkKind.NO_ROLE_ASSIGNMENT
     )
@@ -440,7 +444,7 @@ def test_a_nested_group_inside_admin_agents_counts_too(engine: Engine) -> None:
     engine.remove_member(ADMIN_AGENTS, AGENT)
     engine.add_member(azure_managers, AGENT)
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     assert engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
 
 
@@ -453,7 +457,7 @@ def test_delegated_access_to_one_customer_opens_no_other_tenant(engine: Engine) 
         tenant=TAILSPIN,
         principal_type=PrincipalType.FOREIGN_GROUP,
     )
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     agent_in_tailspin = Caller(AGENT, TAILSPIN, PARTNER)
     assert missing_kind(
         engine.decide(agent_in_tailspin, READ_VM, f"/subscriptions/{TAILSPIN_SUB}")
@@ -507,7 +511,7 @@ def test_a_deny_for_everyone_beats_an_owner_grant(engine: Engine) -> None:
 
 def test_a_deny_beats_a_foreign_group_grant_too(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     engine.add_deny(deny(SUB_ID))
     assert missing_kind(engine.decide(AGENT_IN_CUSTOMER, READ_VM, VM_ID)) is (
         MissingLinkKind.DENY_ASSIGNMENT
@@ -669,7 +673,7 @@ def test_removing_a_member_revokes_on_the_next_call(engine: Engine) -> None:
 
 def test_removing_an_agent_from_admin_agents_revokes_on_the_next_call(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     assert engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
     engine.remove_member(ADMIN_AGENTS, AGENT)
     assert not engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
@@ -677,9 +681,11 @@ def test_removing_an_agent_from_admin_agents_revokes_on_the_next_call(engine: En
 
 def test_terminating_the_relationship_revokes_on_the_next_call(engine: Engine) -> None:
     owner_for_admin_agents(engine)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     assert engine.is_allowed(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)
-    engine.set_reseller_relationship(reseller(dap=True, state=RelationshipState.TERMINATED))
+    engine.delegations.set_reseller_relationship(
+        reseller(dap=True, state=RelationshipState.TERMINATED)
+    )
     assert missing_kind(engine.decide(AGENT_IN_CUSTOMER, WRITE_VM, VM_ID)) is (
         MissingLinkKind.NO_DELEGATED_ACCESS
     )
@@ -758,7 +764,7 @@ def test_principals_with_lists_the_users_and_service_principals_that_may_act(
     assert engine.principals_with(WRITE_VM, VM_ID) == {CUSTOMER_ADMIN, CUSTOMER_DEV}
     assert engine.principals_with(READ_VM, VM_ID) == {CUSTOMER_ADMIN, CUSTOMER_DEV, CUSTOMER_APP}
     assert engine.principals_with(WRITE_ROLE_ASSIGNMENT, VM_ID) == {CUSTOMER_ADMIN}
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     assert engine.principals_with(WRITE_ROLE_ASSIGNMENT, VM_ID) == {CUSTOMER_ADMIN, AGENT}
 
 
@@ -811,7 +817,7 @@ def test_scopes_of_cuts_out_what_denies_block(engine: Engine) -> None:
 def test_scopes_of_a_partner_agent_follows_delegated_access(engine: Engine) -> None:
     owner_for_admin_agents(engine)
     assert VM_ID not in engine.scopes_of(AGENT_IN_CUSTOMER, WRITE_VM)
-    engine.set_reseller_relationship(reseller(dap=True))
+    engine.delegations.set_reseller_relationship(reseller(dap=True))
     held = engine.scopes_of(AGENT_IN_CUSTOMER, WRITE_VM)
     assert VM_ID in held
     assert f"/subscriptions/{OTHER_SUB}" not in held

@@ -86,7 +86,7 @@ def test_acceptance_changes_store_and_engine_together(world: tuple[ControlPlane,
     issued = pc.request_relationship(
         plane, caller(plane, "sam@fabrikampartner.onmicrosoft.com"), True
     )
-    assert not plane.engine.has_delegated_access(FABRIKAM, WWI)
+    assert not plane.engine.delegations.has_delegated_access(FABRIKAM, WWI)
 
     invitation, relationship = pc.accept_invitation(
         plane, caller(plane, "walter@wideworldimporters.onmicrosoft.com"), issued.token
@@ -94,9 +94,9 @@ def test_acceptance_changes_store_and_engine_together(world: tuple[ControlPlane,
 
     assert relationship.grants_delegated_access
     assert invitation.accepted_at == clock.now
-    assert plane.engine.has_delegated_access(FABRIKAM, WWI)
+    assert plane.engine.delegations.has_delegated_access(FABRIKAM, WWI)
     plane.reload()
-    assert plane.engine.has_delegated_access(FABRIKAM, WWI)
+    assert plane.engine.delegations.has_delegated_access(FABRIKAM, WWI)
 
 
 def test_an_expired_invitation_changes_nothing(world: tuple[ControlPlane, Clock]) -> None:
@@ -112,7 +112,7 @@ def test_an_expired_invitation_changes_nothing(world: tuple[ControlPlane, Clock]
         )
 
     assert refused.value.code == "InvitationExpired"
-    assert not plane.engine.has_delegated_access(FABRIKAM, WWI)
+    assert not plane.engine.delegations.has_delegated_access(FABRIKAM, WWI)
 
 
 def test_a_link_without_dap_never_takes_dap_away(world: tuple[ControlPlane, Clock]) -> None:

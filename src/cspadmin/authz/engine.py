@@ -20,14 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cspadmin.authz.decision import Caller, Decision, MissingLink, MissingLinkKind
+from cspadmin.authz.delegation import Delegations
 from cspadmin.domain.assignments import EVERYONE, DenyAssignment, RoleAssignment
-from cspadmin.domain.directory import PartnerProfile, PrincipalType
-from cspadmin.domain.relationships import (
-    GdapRelationship,
-    ResellerRelationship,
-    delegated_directory_roles,
-    has_delegated_access,
-)
+from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import BUILTIN_ROLES, RoleDefinition
 from cspadmin.domain.scope import Scope, key_chain
 
@@ -69,12 +64,7 @@ class Engine:
         self._subscription_group: dict[str, str] = {}
         self._group_tenant: dict[str, str] = {}  # management group (lower) -> tenant
         self._group_parent: dict[str, str] = {}
-        self._partners: dict[str, PartnerProfile] = {}
-        self._reseller: dict[tuple[str, str], ResellerRelationship] = {}
-        self._gdap: dict[str, GdapRelationship] = {}
-        # (partner, customer) -> GDAP relationships by id: delegated access is asked on
-        # every partner check, so it must cost a lookup, not a scan of every relationship.
-        self._gdap_by_pair: dict[tuple[str, str], dict[str, GdapRelationship]] = {}
+        self.delegations = Delegations(lambda: self.clock())
         self._closure: dict[str, frozenset[str]] = {}
         self._own: dict[str, frozenset[str]] = {}  # object id -> itself and its groups
         self._chains: dict[str, _Chain] = {}
@@ -125,22 +115,6 @@ class Engine:
         else:
             self._group_parent.pop(name.lower(), None)
         self._chains.clear()
-
-    def set_partner(self, tenant_id: str, profile: PartnerProfile) -> None:
-        self._partners[tenant_id] = profile
-
-    def set_reseller_relationship(self, relationship: ResellerRelationship) -> None:
-        key = (relationship.partner_tenant_id, relationship.customer_tenant_id)
-        self._reseller[key] = relationship
-
-    def set_gdap_relationship(self, relationship: GdapRelationship) -> None:
-        previous = self._gdap.get(relationship.id)
-        if previous is not None:
-            pair = (previous.partner_tenant_id, previous.customer_tenant_id)
-            self._gdap_by_pair.get(pair, {}).pop(previous.id, None)
-        self._gdap[relationship.id] = relationship
-        pair = (relationship.partner_tenant_id, relationship.customer_tenant_id)
-        self._gdap_by_pair.setdefault(pair, {})[relationship.id] = relationship
 
     def add_assignment(self, assignment: RoleAssignment) -> None:
         self.remove_assignment(assignment.name)
@@ -236,61 +210,6 @@ class Engine:
         """The users and service principals inside `group_id`, through nesting."""
         return {m for m in self.members_of(group_id) if self._kind.get(m) in _CALLER_KINDS}
 
-    def has_delegated_access(self, partner_tenant_id: str, customer_tenant_id: str) -> bool:
-        """The rule in `domain.relationships`, over this pair's relationships only."""
-        pair = (partner_tenant_id, customer_tenant_id)
-        reseller = self._reseller.get(pair)
-        gdap = self._gdap_by_pair.get(pair)
-        if reseller is None and not gdap:
-            return False
-        return has_delegated_access(
-            partner_tenant_id,
-            customer_tenant_id,
-            () if reseller is None else (reseller,),
-            () if not gdap else gdap.values(),
-            self.clock(),
-        )
-
-    def customers_of(self, partner_tenant_id: str) -> set[str]:
-        """Every customer tenant the partner has any relationship with."""
-        customers = {c for (p, c) in self._reseller if p == partner_tenant_id}
-        customers |= {
-            g.customer_tenant_id
-            for g in self._gdap.values()
-            if g.partner_tenant_id == partner_tenant_id
-        }
-        return customers
-
-    def delegated_groups(self, partner_tenant_id: str, customer_tenant_id: str) -> frozenset[str]:
-        """The partner groups whose members may sign in to the customer tenant right now:
-        AdminAgents and HelpdeskAgents under DAP, the access-assignment groups under GDAP."""
-        groups: set[str] = set()
-        reseller = self._reseller.get((partner_tenant_id, customer_tenant_id))
-        profile = self._partners.get(partner_tenant_id)
-        if reseller is not None and reseller.grants_delegated_access and profile is not None:
-            groups.update((profile.admin_agents_id, profile.helpdesk_agents_id))
-        now = self.clock()
-        pair = (partner_tenant_id, customer_tenant_id)
-        for gdap in self._gdap_by_pair.get(pair, {}).values():
-            if gdap.is_active_at(now):
-                groups.update(a.group_id for a in gdap.access_assignments)
-        return frozenset(groups)
-
-    def delegated_directory_roles(
-        self, partner_tenant_id: str, customer_tenant_id: str, groups: frozenset[str]
-    ) -> frozenset[str]:
-        """The Entra roles a partner principal with `groups` holds in the customer tenant."""
-        pair = (partner_tenant_id, customer_tenant_id)
-        reseller = self._reseller.get(pair)
-        return delegated_directory_roles(
-            self._partners.get(partner_tenant_id),
-            customer_tenant_id,
-            groups,
-            () if reseller is None else (reseller,),
-            self._gdap_by_pair.get(pair, {}).values(),
-            self.clock(),
-        )
-
     def chain(self, scope: str | Scope) -> _Chain:
         """The scope's keys from itself up to the root, management groups included."""
         raw = scope.id if isinstance(scope, Scope) else scope
@@ -332,7 +251,7 @@ class Engine:
         """
         if not caller.is_foreign:
             return self._own_principals(caller.object_id)
-        if self.has_delegated_access(caller.home_tenant_id, caller.tenant_id):
+        if self.delegations.has_delegated_access(caller.home_tenant_id, caller.tenant_id):
             return self.groups_of(caller.object_id)
         return frozenset()
 
@@ -454,7 +373,7 @@ class Engine:
                 f"{chain.scope_id} belongs to tenant {owner}, but the caller's token is for "
                 f"tenant {caller.tenant_id}.",
             )
-        if caller.is_foreign and not self.has_delegated_access(
+        if caller.is_foreign and not self.delegations.has_delegated_access(
             caller.home_tenant_id, caller.tenant_id
         ):
             return MissingLink(

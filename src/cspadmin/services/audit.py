@@ -96,7 +96,7 @@ def audit_partner(database: Database, engine: Engine, partner: Tenant) -> list[S
                 )
                 if a.role_definition_id == OWNER.id
             )
-            delegated = engine.has_delegated_access(partner.id, customer.id)
+            delegated = engine.delegations.has_delegated_access(partner.id, customer.id)
             able = sum(
                 1
                 for agent in agents

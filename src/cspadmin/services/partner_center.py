@@ -324,7 +324,7 @@ def _change_relationship(
 
 def _save(change: Change, relationship: ResellerRelationship) -> None:
     save_reseller_relationship(change.connection, relationship)
-    change.then(lambda engine: engine.set_reseller_relationship(relationship))
+    change.then(lambda engine: engine.delegations.set_reseller_relationship(relationship))
 
 
 def _customer_global_admin(

@@ -40,7 +40,7 @@ def visible_tenants(plane: ControlPlane, caller: Caller) -> list[Tenant]:
             t
             for t in (
                 get_tenant(connection, customer)
-                for customer in plane.engine.customers_of(caller.home_tenant_id)
+                for customer in plane.engine.delegations.customers_of(caller.home_tenant_id)
             )
             if t is not None
         ]

@@ -197,4 +197,4 @@ def _identity_for(
 def delegated_into(engine: Engine, object_id: str, partner_id: str, customer_id: str) -> bool:
     """Whether a partner principal may act in the customer tenant right now."""
     groups = engine.groups_of(object_id)
-    return bool(groups & engine.delegated_groups(partner_id, customer_id))
+    return bool(groups & engine.delegations.delegated_groups(partner_id, customer_id))

@@ -66,11 +66,11 @@ def fill_engine(engine: Engine, connection: Connection, progress: Progress | Non
         engine.add_subscription(sub_id, tenant_id, group)
     for tenant in list_tenants(connection):
         if tenant.partner is not None:
-            engine.set_partner(tenant.id, tenant.partner)
+            engine.delegations.set_partner(tenant.id, tenant.partner)
     for relationship in list_reseller_relationships(connection):
-        engine.set_reseller_relationship(relationship)
+        engine.delegations.set_reseller_relationship(relationship)
     for gdap in list_gdap_relationships(connection):
-        engine.set_gdap_relationship(gdap)
+        engine.delegations.set_gdap_relationship(gdap)
     for _tenant_id, role in list_custom_roles(connection):
         engine.add_role(role)
     for deny in list_deny_assignments(connection):

@@ -99,7 +99,7 @@ def _partner_references(
     found: dict[str, PartnerReference] = {}
     for group in store.group_profiles(connection, ids).values():
         partner = group.tenant_id
-        if customer_id in plane.engine.customers_of(partner):
+        if customer_id in plane.engine.delegations.customers_of(partner):
             found[group.id] = reference(group)
     return found
 

@@ -105,7 +105,9 @@ def roles_of(plane: ControlPlane, connection: Connection, caller: Caller) -> fro
     if not caller.is_foreign:
         principals = {caller.object_id, *groups}
         return frozenset(store.directory_roles_of(connection, caller.tenant_id, principals))
-    return plane.engine.delegated_directory_roles(caller.home_tenant_id, caller.tenant_id, groups)
+    return plane.engine.delegations.delegated_directory_roles(
+        caller.home_tenant_id, caller.tenant_id, groups
+    )
 
 
 def holding_of(plane: ControlPlane, connection: Connection, user: User) -> RoleHolding:
