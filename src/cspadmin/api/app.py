@@ -1,8 +1,9 @@
 """The ASGI application: every wire surface on one server.
 
 Middleware, outermost first: `CanonicalArmPaths` (route on canonical ARM casing),
-`ActivityLog` (record every write, refused ones too), `RequestLimits` (refuse oversized
-and non-JSON bodies before any route reads them); then FastAPI's own error handling, with
+`ActivityLog` (record every write, refused ones too), `WebPages` (the invitation pages,
+`cspadmin.web`, which read their own forms), `RequestLimits` (refuse oversized and
+non-JSON bodies before any route reads them); then FastAPI's own error handling, with
 the handlers `errors.install` registers. `openapi` makes the served document precise.
 """
 
@@ -19,6 +20,7 @@ from cspadmin.api.limits import RequestLimits
 from cspadmin.api.partnercenter.router import router as partner_center_router
 from cspadmin.api.paths import CanonicalArmPaths
 from cspadmin.api.state import AppState
+from cspadmin.web.app import WebPages
 
 
 def create_app(state: AppState) -> FastAPI:
@@ -32,6 +34,7 @@ def create_app(state: AppState) -> FastAPI:
     app.state.cspadmin = state
     # add_middleware puts each one outside those added before it.
     app.add_middleware(RequestLimits)
+    app.add_middleware(WebPages, state=state)
     app.add_middleware(ActivityLog, plane=state.plane)
     app.add_middleware(CanonicalArmPaths)
     errors.install(app)

@@ -1,0 +1,113 @@
+"""The pages as one ASGI app, and the middleware that routes to it from the API's app.
+
+`WebPages` sits inside the API's `ActivityLog`, so every post a page makes is recorded
+(with the link's token redacted), and outside its `RequestLimits`, which admit only JSON
+bodies: the pages read their own small forms (`forms`). Errors on these paths are pages,
+not JSON envelopes: a refusal (`CspadminError`) is rendered with its status and message;
+anything unexpected is logged without the path, which may hold a token, and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cspadmin.api.state import AppState
+from cspadmin.errors import CspadminError
+from cspadmin.web import invitations
+from cspadmin.web.render import STYLESHEET_PATH, page, stylesheet
+from cspadmin.web.session import SignInRequired
+
+log = logging.getLogger("cspadmin.web")
+_PREFIXES = ("/invitations/", "/web/")
+_TITLES = {
+    401: "Sign in",
+    403: "Refused",
+    404: "Not found",
+    405: "Not allowed",
+    500: "Something went wrong",
+}
+
+
+def serves(path: str) -> bool:
+    """Whether `path` is one of the pages' (the API's are under other prefixes)."""
+    return path == "/invitations" or path.startswith(_PREFIXES)
+
+
+def create_pages(state: AppState) -> Starlette:
+    routes = [
+        *invitations.ROUTES,
+        Route(STYLESHEET_PATH, lambda request: stylesheet(), methods=["GET"]),
+    ]
+    pages = Starlette(
+        routes=routes,
+        exception_handlers={
+            CspadminError: _refusal,
+            HTTPException: _http_error,
+            500: _server_error,
+        },
+    )
+    pages.state.cspadmin = state
+    return pages
+
+
+class WebPages:
+    """Sends the pages' paths to the pages' app and everything else on to the API."""
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app = app
+        self.pages = create_pages(state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not serves(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.pages(scope, receive, tracked)
+        except Exception:
+            log.exception("unhandled error on a page (%s)", scope["method"])
+            if not started:
+                await _broken()(scope, receive, send)
+
+
+async def _refusal(request: Request, error: Exception) -> Response:
+    assert isinstance(error, CspadminError)
+    token = request.path_params.get("token")
+    if isinstance(error, SignInRequired) and token is not None:
+        return invitations.sign_in_page(str(token), error=error.message, status=error.status)
+    back = None if token is None or error.status == 404 else str(token)
+    return _message(error.status, error.message, back)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    message = "There is no such page here." if error.status_code == 404 else str(error.detail)
+    return _message(error.status_code, message, None)
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    return _broken()
+
+
+def _broken() -> Response:
+    return _message(500, "The server could not show this page; the error has been logged.", None)
+
+
+def _message(status: int, message: str, token: str | None) -> Response:
+    """A page that only says why; with `token`, it links back to that invitation."""
+    back = None if token is None else invitations.invitation_path(token)
+    title = _TITLES.get(status, "Refused")
+    return page("message.html", status, title=title, message=message, back=back, session=None)
