@@ -66,14 +66,20 @@ NINA, CARL, DORA = (
 )
 
 
+SURFACES = {  # where each surface answers, and its token audience
+    "arm": (ARM, ENDPOINTS.arm),
+    "graph": (GRAPH, ENDPOINTS.graph),
+    "partner center": (ARM, ENDPOINTS.partner_center),
+}
+
+
 class Client:
     """One signed-in user talking to one surface (ARM, Graph or Partner Center)."""
 
-    def __init__(self, api: Api, user: str, tenant: str = "organizations", graph: bool = False):
+    def __init__(self, api: Api, user: str, tenant: str = "organizations", surface: str = "arm"):
         self.api = api
         self.user = user
-        self.base = GRAPH if graph else ARM
-        audience = ENDPOINTS.graph if graph else ENDPOINTS.arm
+        self.base, audience = SURFACES[surface]
         self.token = api.token(user, PASSWORDS[user], tenant, audience)
 
     def call(
@@ -133,7 +139,7 @@ def admin_agents_grants(api: Api, admin_agents: str) -> list[dict[str, Any]]:
 
 
 def request_link(api: Api, requester: str = SAM) -> str:
-    sam = Client(api, requester)
+    sam = Client(api, requester, surface="partner center")
     response = sam.call("POST", "/v1/customers/relationshiprequests", {"delegatedAdmin": True})
     assert response.status_code == 201, response.text
     link = str(response.json()["invitationUrl"])
@@ -142,27 +148,38 @@ def request_link(api: Api, requester: str = SAM) -> str:
 
 
 def accept(api: Api, token: str, who: str) -> httpx.Response:
-    return Client(api, who).call("POST", f"/v1/invitations/{token}/accept")
+    return Client(api, who, surface="partner center").call(
+        "POST", f"/v1/invitations/{token}/accept"
+    )
 
 
 def lookup_admin_agents(api: Api) -> str:
-    alice = Client(api, ALICE, graph=True)
+    alice = Client(api, ALICE, surface="graph")
     found = alice.call("GET", "/v1.0/groups?$filter=displayName eq 'AdminAgents'")
     assert found.status_code == 200, found.text
     [group] = found.json()["value"]
     return str(group["id"])
 
 
-def lose_privileges(api: Api, admin_agents: str) -> None:
-    """The customer deletes the partner's Owner grant and takes DAP back."""
+def delete_owner_grants(api: Api, admin_agents: str) -> None:
+    """The customer deletes the partner's Owner grant: subscription-level privileges lost."""
     nina = Client(api, NINA, NORTHWIND_DOMAIN)
     for grant in admin_agents_grants(api, admin_agents):
         deleted = nina.call("DELETE", grant["id"], version=RBAC_VERSION)
         assert deleted.status_code == 200, deleted.text
-    removed = Client(api, NINA).call(
+
+
+def remove_dap(api: Api) -> None:
+    """The customer takes DAP back: tenant-level privileges lost."""
+    removed = Client(api, NINA, surface="partner center").call(
         "POST", f"/v1/partnerRelationships/{FABRIKAM}/removeDelegatedAdminPrivileges"
     )
     assert removed.status_code == 200, removed.text
+
+
+def lose_privileges(api: Api, admin_agents: str) -> None:
+    delete_owner_grants(api, admin_agents)
+    remove_dap(api)
 
 
 # -- the road back ------------------------------------------------------------------------
@@ -189,12 +206,18 @@ def test_a_partner_reinstates_its_admin_privileges(
     before = Client(api, ALICE, NORTHWIND_DOMAIN)
     assert create(before, f"{SUBSCRIPTION}/resourceGroups/rg-before").status_code == 201
 
-    # lost: the customer deletes the grant and takes DAP back. The partner's next request
-    # is refused, and it cannot even sign in to the customer's tenant any more.
-    lose_privileges(api, admin_agents)
+    # lost: the customer deletes the grant, and the partner's next request is refused;
+    # then it takes DAP back, and the partner's token for its tenant stops working at once
+    # and no new one is issued.
+    delete_owner_grants(api, admin_agents)
     assert error(create(before, f"{SUBSCRIPTION}/resourceGroups/rg-lost")) == (
         403,
         "AuthorizationFailed",
+    )
+    remove_dap(api)
+    assert error(create(before, f"{SUBSCRIPTION}/resourceGroups/rg-lost")) == (
+        401,
+        "InvalidAuthenticationToken",
     )
     assert "AADSTS50020" in sign_in(api, ALICE, NORTHWIND_DOMAIN).json()["error_description"]
 
@@ -229,12 +252,13 @@ def test_a_partner_reinstates_its_admin_privileges(
     assert recorded_steps(api) == [
         (GROUP_WRITE, "Succeeded", ALICE),
         ("Microsoft.Authorization/roleAssignments/delete", "Succeeded", NINA),
+        (GROUP_WRITE, "Failed", ALICE),
         (
             f"{PARTNER_CENTER}/partnerRelationships/removeDelegatedAdminPrivileges/action",
             "Succeeded",
             NINA,
         ),
-        (GROUP_WRITE, "Failed", ALICE),
+        (f"PUT {SUBSCRIPTION}/resourceGroups/rg-lost", "Failed", None),  # token refused
         (f"{PARTNER_CENTER}/relationshipRequests/write", "Succeeded", SAM),
         (f"{PARTNER_CENTER}/invitations/accept/action", "Succeeded", NINA),
         (GROUP_WRITE, "Failed", ALICE),
@@ -257,7 +281,7 @@ def written(path: str) -> str:
     return STORAGE_WRITE if "/providers/" in path else GROUP_WRITE
 
 
-def recorded_steps(api: Api) -> list[tuple[str, str, str]]:
+def recorded_steps(api: Api) -> list[tuple[str, str, str | None]]:
     """The activity log, oldest first: operation, outcome, caller."""
     with api.plane.database.connect() as connection:
         events = reversed(list_events(connection))
@@ -294,7 +318,7 @@ def test_a_customer_user_without_owner_or_uaa_cannot_grant(api: Api, customer_us
 def test_a_foreign_group_of_a_partner_without_a_relationship_is_principal_not_found(
     api: Api,
 ) -> None:
-    tailspin = Client(api, TINA, graph=True)
+    tailspin = Client(api, TINA, surface="graph")
     [group] = tailspin.call("GET", "/v1.0/groups?$filter=displayName eq 'AdminAgents'").json()[
         "value"
     ]
@@ -306,38 +330,47 @@ def test_a_foreign_group_of_a_partner_without_a_relationship_is_principal_not_fo
 
 
 def test_a_relationship_without_dap_gives_no_directory_powers(api: Api) -> None:
-    alice = Client(api, ALICE, NORTHWIND_DOMAIN, graph=True)
-    new_user = {
-        "accountEnabled": True,
-        "displayName": "Ned New",
-        "mailNickname": "ned",
-        "userPrincipalName": "ned@northwindtraders.onmicrosoft.com",
-        "passwordProfile": {"password": "Ned-pass-1!"},
-    }
-    assert alice.call("GET", f"/v1.0/users/{DORA}").status_code == 200
-
-    Client(api, NINA).call(
-        "POST", f"/v1/partnerRelationships/{FABRIKAM}/removeDelegatedAdminPrivileges"
-    )
-
+    alice = Client(api, ALICE, NORTHWIND_DOMAIN, surface="graph")
     reset = {"passwordProfile": {"password": "Reset-pass-1!"}}
+
+    def new_user(name: str) -> dict[str, Any]:
+        return {
+            "accountEnabled": True,
+            "displayName": name.title(),
+            "mailNickname": name,
+            "userPrincipalName": f"{name}@{NORTHWIND_DOMAIN}",
+            "passwordProfile": {"password": "New-pass-1!"},
+        }
+
+    # under DAP, the partner's admin agent acts as the customer's Global Administrator
+    assert alice.call("POST", "/v1.0/users", new_user("ned")).status_code == 201
+    assert alice.call("PATCH", f"/v1.0/users/{DORA}", reset).status_code == 204
+
+    remove_dap(api)
+
     for method, path, body in [
         ("GET", f"/v1.0/users/{DORA}", None),
-        ("POST", "/v1.0/users", new_user),
+        ("POST", "/v1.0/users", new_user("nell")),
         ("PATCH", f"/v1.0/users/{DORA}", reset),
     ]:
-        assert error(alice.call(method, path, body)) == (403, "Authorization_RequestDenied")
+        assert error(alice.call(method, path, body)) == (401, "InvalidAuthenticationToken")
     assert "AADSTS50020" in sign_in(api, ALICE, NORTHWIND_DOMAIN).json()["error_description"]
+    customers = (
+        Client(api, ALICE, surface="partner center").call("GET", "/v1/customers").json()["items"]
+    )
+    [northwind] = [c for c in customers if c["id"] == NORTHWIND]
+    assert northwind["relationshipToPartner"] == "reseller"
+    assert northwind["allowDelegatedAccess"] is False
 
 
 def test_an_expired_gdap_relationship_gives_nothing(api: Api) -> None:
     reset = {"passwordProfile": {"password": "Reset-pass-1!"}}
     leo = "/v1.0/users/leo@litware.onmicrosoft.com"
     api.clock.now += timedelta(days=30, minutes=-10)
-    hank = Client(api, HANK, LITWARE_DOMAIN, graph=True)
+    hank = Client(api, HANK, LITWARE_DOMAIN, surface="graph")
     assert hank.call("PATCH", leo, reset).status_code == 204
 
     api.clock.now += timedelta(minutes=11)
 
-    assert error(hank.call("PATCH", leo, reset)) == (403, "Authorization_RequestDenied")
+    assert error(hank.call("PATCH", leo, reset)) == (401, "InvalidAuthenticationToken")
     assert "AADSTS50020" in sign_in(api, HANK, LITWARE_DOMAIN).json()["error_description"]

@@ -21,9 +21,9 @@ from cspadmin.services.directory.rules import (
     RoleHolding,
     may_manage_sensitive,
     may_reset_password,
+    may_set_usage_location,
 )
 
-LICENSE_ADMINISTRATOR = "4d6ac14f-3453-41d0-bef9-a3e0c569773a"
 RESETTERS = (
     R.PASSWORD_ADMINISTRATOR,
     R.HELPDESK_ADMINISTRATOR,
@@ -53,7 +53,7 @@ TABLE = {
     "User Administrator": (R.USER_ADMINISTRATOR, "...+++"),
     "User Experience Success Manager": (R.USER_EXPERIENCE_SUCCESS_MANAGER, ".+++++"),
     "Usage Summary Reports Reader": (R.USAGE_SUMMARY_REPORTS_READER, ".+++++"),
-    "any other role (License Administrator)": (LICENSE_ADMINISTRATOR, "....++"),
+    "any other role (License Administrator)": (R.LICENSE_ADMINISTRATOR, "....++"),
 }
 
 
@@ -82,7 +82,7 @@ def test_one_resetter_role_must_cover_every_role_of_the_target() -> None:
 
 
 def test_roles_that_reset_nothing_give_nothing() -> None:
-    assert not may_reset_password({R.DIRECTORY_READERS, LICENSE_ADMINISTRATOR}, RoleHolding())
+    assert not may_reset_password({R.DIRECTORY_READERS, R.LICENSE_ADMINISTRATOR}, RoleHolding())
 
 
 def test_sensitive_changes_need_a_user_manager_that_covers_the_target() -> None:
@@ -93,6 +93,24 @@ def test_sensitive_changes_need_a_user_manager_that_covers_the_target() -> None:
     assert may_manage_sensitive({R.GLOBAL_ADMINISTRATOR}, global_admin)
     assert not may_manage_sensitive({R.HELPDESK_ADMINISTRATOR}, plain)
     assert not may_manage_sensitive({R.PRIVILEGED_AUTHENTICATION_ADMINISTRATOR}, plain)
+
+
+@pytest.mark.parametrize(
+    ("role", "sets"),
+    [
+        (R.GLOBAL_ADMINISTRATOR, True),
+        (R.USER_ADMINISTRATOR, True),
+        (R.LICENSE_ADMINISTRATOR, True),
+        (R.HELPDESK_ADMINISTRATOR, False),
+        (R.GLOBAL_READER, False),
+        (R.DIRECTORY_READERS, False),
+    ],
+)
+def test_user_managers_and_license_administrators_set_usage_locations(
+    role: str, sets: bool
+) -> None:
+    assert may_set_usage_location({role}) is sets
+    assert not may_set_usage_location(set())
 
 
 # -- delegation ------------------------------------------------------------------------------

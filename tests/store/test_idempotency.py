@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select
 
 from cspadmin.domain.assignments import EVERYONE, DenyAssignment
+from cspadmin.domain.commerce import AZURE_PLAN_CATALOG_ITEM, AzurePlan, Cart, LineItem, Order
+from cspadmin.domain.csp import BillingScope, SubscriptionAlias, Workload, billing_account_name
 from cspadmin.domain.directory import DirectoryRoleAssignment
 from cspadmin.domain.directory_roles import GLOBAL_ADMINISTRATOR
 from cspadmin.domain.estate import Resource
+from cspadmin.domain.licensing import AssignedLicense
 from cspadmin.domain.relationships import ResellerRelationship
 from cspadmin.domain.roles import Permission, custom_role
 from cspadmin.store import schema as t
+from cspadmin.store.aliases import save_alias
+from cspadmin.store.commerce import save_cart, save_order, save_plan
 from cspadmin.store.database import Database
 from cspadmin.store.directory import (
     save_directory_role_assignment,
@@ -27,6 +33,7 @@ from cspadmin.store.directory import (
     save_user,
 )
 from cspadmin.store.estate import save_resource, save_resource_group, save_subscription
+from cspadmin.store.licensing import add_licenses, save_subscribed_sku
 from cspadmin.store.rbac import save_deny_assignment, save_role_assignments, save_role_definition
 from cspadmin.store.relationships import save_gdap_relationship, save_reseller_relationship
 from tests.store.examples import (
@@ -41,6 +48,8 @@ from tests.store.examples import (
     an_owner_assignment,
     new_id,
 )
+
+E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"  # Microsoft 365 E3 (SPE_E3)
 
 
 def a_world(
@@ -68,6 +77,15 @@ def a_world(
         an_owner_assignment(subscription, engineers.id),
         an_owner_assignment(subscription, agents.id),
     ]
+    bought = datetime(2025, 1, 2, tzinfo=UTC)
+    items = (LineItem(0, AZURE_PLAN_CATALOG_ITEM),)
+    cart = Cart(new_id(), partner.id, customer.id, items, bought, agent.id, new_id())
+    plan = AzurePlan(new_id(), partner.id, customer.id, cart.order_id or "", "Azure plan", bought)
+    order = Order(plan.order_id, partner.id, customer.id, items, bought, agent.id, plan.id)
+    billing = BillingScope(billing_account_name(partner.id), customer.id)
+    alias = SubscriptionAlias(
+        partner.id, "production", subscription.id, bought, agent.id, billing.id, Workload.PRODUCTION
+    )
 
     def save(connection: Connection) -> None:
         save_tenant(connection, partner)
@@ -91,6 +109,13 @@ def a_world(
             connection, ResellerRelationship(partner.id, customer.id, dap=True)
         )
         save_gdap_relationship(connection, gdap)
+        save_subscribed_sku(connection, customer.id, E3, 5)
+        e3 = AssignedLicense(E3, (), datetime(2025, 1, 1, tzinfo=UTC))
+        add_licenses(connection, alice.id, customer.id, [e3])
+        save_cart(connection, cart)
+        save_plan(connection, plan)
+        save_order(connection, order)
+        save_alias(connection, alias)
 
     return save
 

@@ -1,4 +1,5 @@
-"""Reseller and GDAP relationships in the store."""
+"""Reseller and GDAP relationships in the store: what is saved comes back the same, GDAP
+assignments follow their relationship, and partner names are unique ignoring case."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from cspadmin.domain.directory import Tenant
 from cspadmin.domain.directory_roles import GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR
+from cspadmin.domain.gdap import AccessAssignmentStatus
+from cspadmin.domain.gdap_lifecycle import DuplicateGdapName
 from cspadmin.domain.relationships import (
     AccessAssignment,
     GdapStatus,
@@ -19,6 +22,8 @@ from cspadmin.store import schema as t
 from cspadmin.store.database import Database
 from cspadmin.store.directory import save_tenant
 from cspadmin.store.relationships import (
+    delete_gdap_relationship,
+    get_gdap_relationship,
     list_gdap_relationships,
     list_reseller_relationships,
     save_gdap_relationship,
@@ -172,3 +177,87 @@ def test_saving_a_gdap_relationship_again_updates_it_in_place(
         1,
         1,
     )
+
+
+def test_the_lifecycle_facts_of_a_relationship_and_its_assignments_round_trip(
+    database: Database, tenants: tuple[Tenant, Tenant]
+) -> None:
+    partner, customer = tenants
+    at = an_instant()
+    relationship = replace(
+        a_gdap_relationship(partner, customer, new_id(), status=GdapStatus.TERMINATED),
+        activated_at=at,
+        auto_extend_duration="P180D",
+        customer_display_name="Contoso Ltd",
+        created_at=at - timedelta(days=2),
+        modified_at=at + timedelta(days=3),
+        locked_at=at - timedelta(days=1),
+        approved_by=new_id(),
+        terminated_at=at + timedelta(days=3),
+        version=4,
+        access_assignments=(
+            AccessAssignment(
+                new_id(),
+                (HELPDESK_ADMINISTRATOR.template_id,),
+                AccessAssignmentStatus.PENDING,
+                created_at=at,
+                modified_at=at + timedelta(hours=1),
+                version=2,
+            ),
+        ),
+    )
+    with database.begin() as connection:
+        save_gdap_relationship(connection, relationship)
+    with database.connect() as connection:
+        assert get_gdap_relationship(connection, relationship.id) == relationship
+        assert get_gdap_relationship(connection, relationship.id, for_update=True) == relationship
+        assert get_gdap_relationship(connection, "no-such-relationship") is None
+
+
+def test_saving_makes_the_stored_assignments_match_and_deleting_removes_all(
+    database: Database, tenants: tuple[Tenant, Tenant]
+) -> None:
+    partner, customer = tenants
+    kept, dropped = new_id(), new_id()
+    roles = (HELPDESK_ADMINISTRATOR.template_id,)
+    relationship = replace(
+        a_gdap_relationship(partner, customer, kept),
+        access_assignments=(AccessAssignment(kept, roles), AccessAssignment(dropped, roles)),
+    )
+    with database.begin() as connection:
+        save_gdap_relationship(connection, relationship)
+        save_gdap_relationship(
+            connection, replace(relationship, access_assignments=(AccessAssignment(kept, roles),))
+        )
+    with database.connect() as connection:
+        [found] = list_gdap_relationships(connection)
+    assert [a.group_id for a in found.access_assignments] == [kept]
+    with database.begin() as connection:
+        delete_gdap_relationship(connection, relationship.id)
+    assert (
+        row_count(database, t.gdap_relationships),
+        row_count(database, t.gdap_access_assignments),
+    ) == (0, 0)
+
+
+def test_a_partners_relationship_names_are_unique_ignoring_case_in_the_database(
+    database: Database, tenants: tuple[Tenant, Tenant]
+) -> None:
+    partner, customer = tenants
+    other_partner = a_partner("Adatum")
+    first = a_gdap_relationship(partner, customer, new_id())
+    shouting = replace(
+        a_gdap_relationship(partner, customer, new_id()), display_name=first.display_name.upper()
+    )
+    elsewhere = replace(
+        a_gdap_relationship(other_partner, customer, new_id()), display_name=first.display_name
+    )
+    with database.begin() as connection:
+        save_tenant(connection, other_partner)
+        save_gdap_relationship(connection, first)
+        save_gdap_relationship(connection, elsewhere)
+    with pytest.raises(DuplicateGdapName), database.begin() as connection:
+        save_gdap_relationship(connection, shouting)
+    with database.connect() as connection:
+        assert [r.id for r in list_gdap_relationships(connection, partner.id)] == [first.id]
+        assert len(list_gdap_relationships(connection)) == 2

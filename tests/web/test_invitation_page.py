@@ -56,7 +56,7 @@ def test_signing_in_sets_a_signed_session_cookie_that_scripts_cannot_read(web: A
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("cspadmin_session=")
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}
-    assert {"httponly", "secure", "samesite=lax", "path=/invitations", "max-age=3600"} <= flags
+    assert {"httponly", "secure", "samesite=lax", "path=/", "max-age=3600"} <= flags
 
 
 @pytest.mark.parametrize(
@@ -267,9 +267,7 @@ def test_a_tampered_session_cookie_counts_for_nothing(web: Api) -> None:
     bob = signed_in(web, invite(web), BOB)
     cookie = bob.client.cookies["cspadmin_session"]
     header, claims, signature = cookie.split(".")
-    bob.client.cookies.set(
-        "cspadmin_session", f"{header}.{claims}.{signature[::-1]}", path="/invitations"
-    )
+    bob.client.cookies.set("cspadmin_session", f"{header}.{claims}.{signature[::-1]}", path="/")
 
     assert 'name="password"' in bob.open().text
 

@@ -27,6 +27,11 @@ _WRITES = {"PUT", "PATCH", "POST", "DELETE"}
 _SECRET_IN_PATH = re.compile(r"(/invitations/)[^/]+", re.IGNORECASE)
 
 
+def redacted_path(path: str) -> str:
+    """The path with any secret it carries (an invitation link's token) blanked out."""
+    return _SECRET_IN_PATH.sub(r"\1(redacted)", path)
+
+
 def note_operation(request: Request, operation: str, scope: str) -> None:
     """Name the action and scope of the write this request performs."""
     request.state.activity_operation = operation
@@ -64,7 +69,7 @@ class ActivityLog:
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
         }
-        path = _SECRET_IN_PATH.sub(r"\1(redacted)", scope["path"])
+        path = redacted_path(scope["path"])
         target = str(state.get("activity_scope") or path)
         caller_id, caller, tenant_id = state.get("activity_caller", (None, None, None))
         event = ActivityEvent(

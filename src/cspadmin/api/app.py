@@ -1,7 +1,7 @@
 """The ASGI application: every wire surface on one server.
 
 Middleware, outermost first: `CanonicalArmPaths` (route on canonical ARM casing),
-`ActivityLog` (record every write, refused ones too), `WebPages` (the invitation pages,
+`ActivityLog` (record every write, refused ones too), `WebPages` (the customer pages,
 `cspadmin.web`, which read their own forms), `RequestLimits` (refuse oversized and
 non-JSON bodies before any route reads them); then FastAPI's own error handling, with
 the handlers `errors.install` registers. `openapi` makes the served document precise.
@@ -15,6 +15,7 @@ from cspadmin import __version__
 from cspadmin.api import errors, openapi, token
 from cspadmin.api.activity import ActivityLog
 from cspadmin.api.arm.router import router as arm_router
+from cspadmin.api.graph.delegated_admin_approval import router as gdap_approval_router
 from cspadmin.api.graph.router import router as graph_router
 from cspadmin.api.limits import RequestLimits
 from cspadmin.api.partnercenter.router import router as partner_center_router
@@ -41,6 +42,7 @@ def create_app(state: AppState) -> FastAPI:
     openapi.install(app)
     app.include_router(token.router)
     app.include_router(graph_router)
+    app.include_router(gdap_approval_router)  # the customer's side of GDAP: no Graph path
     app.include_router(partner_center_router)
     app.include_router(arm_router)
     return app

@@ -4,6 +4,11 @@ Signature, issuer, audience and expiry are verified on every call; ARM accepts o
 tokens and Graph only Graph tokens. What the token may do is not decided here but by the
 engine, from the token's tenant and object id, on every request, so a revoked grant or
 relationship is in force at once even for tokens already issued.
+
+A partner's token for a customer tenant is also held, on every request, to the rule that
+issued it (`tokens.delegated_into`): once the partner's DAP is gone, or the GDAP access
+assignment that let the principal in is deleted or its relationship terminated or expired,
+the token is refused with 401, as a sign-in would be, from the very next request.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from cspadmin.api.errors import WireError
 from cspadmin.api.jwt_issuer import InvalidToken
 from cspadmin.api.state import AppState, state_of
 from cspadmin.authz.decision import Caller
+from cspadmin.services.tokens import delegated_into
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +48,9 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def _principal(state: AppState, token: str, audiences: tuple[str, ...], code: str) -> Principal:
+def principal_of(state: AppState, token: str, audiences: tuple[str, ...], code: str) -> Principal:
+    """The caller a token names, once signature, issuer, audience, expiry and (for a
+    partner in a customer tenant) its delegated access still hold."""
     try:
         claims = state.issuer.decode_access(token, audiences)
     except InvalidToken as error:
@@ -51,13 +59,21 @@ def _principal(state: AppState, token: str, audiences: tuple[str, ...], code: st
     home = state.plane.engine.home_tenant(oid) or tid
     is_user = claims.get("idtyp") == "user"
     name = str(claims.get("unique_name") or claims.get("upn") or claims.get("appid") or oid)
+    if home != tid and not delegated_into(state.plane.engine, oid, home, tid):
+        raise WireError(
+            401,
+            code,
+            f"The token is no longer valid in tenant '{tid}': the partner's delegated access "
+            "there (DAP, or a GDAP access assignment of an active relationship) no longer "
+            "covers this principal. Sign in again.",
+        )
     return Principal(Caller(oid, tid, home), name, is_user)
 
 
 def _authenticated(request: Request, audience: str) -> Principal:
     state = state_of(request)
     audiences = (audience, audience.rstrip("/"))
-    principal = _principal(state, _bearer(request), audiences, "InvalidAuthenticationToken")
+    principal = principal_of(state, _bearer(request), audiences, "InvalidAuthenticationToken")
     note_caller(request, principal.caller.object_id, principal.name, principal.caller.tenant_id)
     return principal
 

@@ -1,8 +1,8 @@
 """The URLs this server answers as: one server, two host names.
 
-ARM and the authority live at `https://127.0.0.1:<port>`, Graph at
-`https://localhost:<port>`, so ARM and Graph tokens carry different audiences and each
-surface accepts only its own.
+ARM, Partner Center and the authority live at `https://127.0.0.1:<port>`, Graph at
+`https://localhost:<port>`. ARM and Graph tokens carry their host as audience, Partner
+Center's carry its public resource id; each surface accepts only its own.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com"
+"""Partner Center's resource id, the audience of its tokens. Partner Center's routes are
+served here under `/v1`, but the audience stays the public one: it is what the Partner
+Center SDK, `New-PartnerAccessToken` and `az account get-access-token --resource` ask for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,11 @@ class Endpoints:
         """The Microsoft Graph endpoint and resource id (the Graph token audience)."""
         return f"https://localhost:{self.port}/"
 
+    @property
+    def partner_center(self) -> str:
+        """Partner Center's resource id (the Partner Center token audience)."""
+        return PARTNER_CENTER_RESOURCE
+
     def audience_for(self, scope: str) -> str | None:
         """The audience a requested scope asks for, or None if it names no resource here.
 
@@ -39,7 +48,7 @@ class Endpoints:
         """
         for item in scope.split():
             resource = item.removesuffix("/.default").removesuffix("/user_impersonation")
-            for known in (self.arm, self.graph):
+            for known in (self.arm, self.graph, self.partner_center):
                 if resource.rstrip("/") == known.rstrip("/"):
                     return known
         return None

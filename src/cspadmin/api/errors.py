@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cspadmin.api.activity import redacted_path
 from cspadmin.errors import CspadminError
 from cspadmin.services.tokens import SignInError
 
@@ -152,7 +153,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, redacted_path(request.url.path))
         return render(
             request,
             500,

@@ -1,6 +1,8 @@
 """ARM paths are case-insensitive; routes are not. This middleware rewrites the keyword
 segments of an ARM path to their canonical casing (and collapses `//`, which `az resource
-create -g … --resource-type …` sends) before routing. Names keep their casing.
+create -g … --resource-type …` sends) before routing. Names keep their casing, unless a
+name is spelled like a keyword. Every literal segment of an ARM route must be listed here
+(tests/api/test_paths.py checks the served routes against this table).
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ _CANONICAL = {
         "eventtypes",
         "management",
         "values",
+        "register",
+        "Microsoft.Subscription",
+        "aliases",
+        "acceptOwnership",
+        "acceptOwnershipStatus",
+        "subscriptionOperations",
+        "Microsoft.Billing",
+        "billingAccounts",
+        "customers",
     )
 }
 _SLASHES = re.compile(r"/{2,}")

@@ -2,7 +2,9 @@
 
 Kept by (partner, customer) pair, because the question is asked on every partner check
 and must cost a lookup, not a scan of every relationship. The rules themselves live in
-`domain.relationships`; this holds the facts they are applied to.
+`domain.relationships` and `domain.gdap`; this holds the facts they are applied to, and
+asks them with the clock's time on every question, so a GDAP relationship that expires
+stops counting at that instant without anything being told.
 """
 
 from __future__ import annotations
@@ -37,13 +39,16 @@ class Delegations:
         self._reseller[key] = relationship
 
     def set_gdap_relationship(self, relationship: GdapRelationship) -> None:
-        previous = self._gdap.get(relationship.id)
-        if previous is not None:
-            pair = (previous.partner_tenant_id, previous.customer_tenant_id)
-            self._gdap_by_pair.get(pair, {}).pop(previous.id, None)
+        self.remove_gdap_relationship(relationship.id)
         self._gdap[relationship.id] = relationship
         pair = (relationship.partner_tenant_id, relationship.customer_tenant_id)
         self._gdap_by_pair.setdefault(pair, {})[relationship.id] = relationship
+
+    def remove_gdap_relationship(self, relationship_id: str) -> None:
+        previous = self._gdap.pop(relationship_id, None)
+        if previous is not None:
+            pair = (previous.partner_tenant_id, previous.customer_tenant_id)
+            self._gdap_by_pair.get(pair, {}).pop(previous.id, None)
 
     def has_delegated_access(self, partner_tenant_id: str, customer_tenant_id: str) -> bool:
         """The rule in `domain.relationships`, over this pair's relationships only."""
@@ -72,7 +77,8 @@ class Delegations:
 
     def delegated_groups(self, partner_tenant_id: str, customer_tenant_id: str) -> frozenset[str]:
         """The partner groups whose members may sign in to the customer tenant right now:
-        AdminAgents and HelpdeskAgents under DAP, the access-assignment groups under GDAP."""
+        AdminAgents and HelpdeskAgents under DAP; under GDAP, the groups of the active
+        access assignments of relationships active now (status follows the clock)."""
         groups: set[str] = set()
         reseller = self._reseller.get((partner_tenant_id, customer_tenant_id))
         profile = self._partners.get(partner_tenant_id)
@@ -81,8 +87,7 @@ class Delegations:
         now = self.clock()
         pair = (partner_tenant_id, customer_tenant_id)
         for gdap in self._gdap_by_pair.get(pair, {}).values():
-            if gdap.is_active_at(now):
-                groups.update(a.group_id for a in gdap.access_assignments)
+            groups.update(a.group_id for a in gdap.granting_assignments(now))
         return frozenset(groups)
 
     def delegated_directory_roles(

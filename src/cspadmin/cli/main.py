@@ -24,6 +24,8 @@ from cspadmin.services.audit import (
     audit_partner,
     partner_tenants,
 )
+from cspadmin.services.control_plane import ControlPlane
+from cspadmin.services.subscription_transfer import transfer_subscription
 from cspadmin.services.world import demo_world_path, load_world
 from cspadmin.store.database import Database, default_data_dir
 from cspadmin.store.directory import get_service_principal, get_tenant, get_user
@@ -32,6 +34,8 @@ from cspadmin.store.snapshot import load_engine
 app = typer.Typer(help="A local CSP control plane that speaks Azure, and its admin tooling.")
 world_app = typer.Typer(help="Seed the store from world files.")
 app.add_typer(world_app, name="world")
+subscription_app = typer.Typer(help="Act on subscriptions in the store directly.")
+app.add_typer(subscription_app, name="subscription")
 console = Console()
 
 DatabaseUrl = Annotated[
@@ -87,6 +91,35 @@ def world_load(
     )
     for line in report.summary_lines():
         console.print(f"  {escape(line)}")
+
+
+@subscription_app.command("transfer")
+def subscription_transfer(
+    subscription: Annotated[str, typer.Argument(help="The subscription id.")],
+    to: Annotated[str, typer.Option("--to", help="Destination tenant: domain or id.")],
+    owner: Annotated[
+        str | None, typer.Option(help="UPN or object id in the destination to make Owner.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Move a subscription to another tenant, deleting its role and deny assignments (and
+    its CSP partner) as Azure does. A running server sees the change after a restart."""
+    database = _open(database_url, data_dir)
+    plane = ControlPlane.open(database)
+    try:
+        moved = transfer_subscription(plane, subscription, to, owner=owner)
+    except CspadminError as error:
+        raise _fail(error) from None
+    console.print(
+        f"Moved [bold]{escape(moved.subscription.display_name)}[/] to tenant "
+        f"{moved.subscription.tenant_id}: deleted {len(moved.role_assignments)} role and "
+        f"{len(moved.deny_assignments)} deny assignment(s), "
+        f"{len(moved.custom_roles.deleted)} custom role(s) and narrowed "
+        f"{len(moved.custom_roles.narrowed)}"
+        + (f"; {escape(owner)} is its Owner." if owner else "; nobody holds a role on it."),
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -55,6 +55,12 @@ DIRECTORY_ROLES: tuple[DirectoryRole, ...] = (
         "Can read basic directory information.",
     ),
     DirectoryRole(
+        "9360feb5-f418-4baa-8175-e2a00bac4301",
+        "Directory Writers",
+        "Can read and write basic directory information. For granting access to "
+        "applications, not intended for users.",
+    ),
+    DirectoryRole(
         "f023fd81-a637-4b56-95fd-791ac0226033",
         "Service Support Administrator",
         "Can read service health information and manage support tickets.",
@@ -150,12 +156,15 @@ class RoleTemplate(enum.StrEnum):
     """Template ids of the roles that rules in the code name (the catalogue above has them all)."""
 
     GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+    GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
     PRIVILEGED_AUTHENTICATION_ADMINISTRATOR = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
     AUTHENTICATION_ADMINISTRATOR = "c4e39bd9-1100-46d3-8c65-fb160da0071f"
     USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
     HELPDESK_ADMINISTRATOR = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
     PASSWORD_ADMINISTRATOR = "966707d0-3269-4727-9be2-8c3a10f19b9d"
     DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+    DIRECTORY_WRITERS = "9360feb5-f418-4baa-8175-e2a00bac4301"
+    LICENSE_ADMINISTRATOR = "4d6ac14f-3453-41d0-bef9-a3e0c569773a"
     GROUPS_ADMINISTRATOR = "fdd7a751-b60b-444a-984c-02652fe8fa1c"
     GUEST_INVITER = "95e79109-95c0-4d8e-aee3-d01accf2d47b"
     MESSAGE_CENTER_READER = "790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b"

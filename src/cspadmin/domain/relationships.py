@@ -1,7 +1,9 @@
 """Partner ↔ customer relationships: reseller (with or without DAP) and GDAP.
 
 What the authorization rule needs from them is one question, answered here once:
-does a partner hold delegated access to a customer tenant right now?
+does a partner hold delegated access to a customer tenant right now? The GDAP
+relationship itself, and how its status follows the clock, live in `domain.gdap`
+(its types are re-exported here); the rules for changing one, in `domain.gdap_lifecycle`.
 """
 
 from __future__ import annotations
@@ -11,29 +13,15 @@ from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime
 
-import isodate
-
 from cspadmin.domain.directory import PartnerProfile
 from cspadmin.domain.directory_roles import RoleTemplate
+from cspadmin.domain.gdap import AccessAssignment as AccessAssignment
+from cspadmin.domain.gdap import GdapRelationship as GdapRelationship
+from cspadmin.domain.gdap import GdapStatus as GdapStatus
 
 
 class RelationshipState(enum.StrEnum):
     ACTIVE = "active"
-    TERMINATED = "terminated"
-
-
-class GdapStatus(enum.StrEnum):
-    """The lifecycle of a GDAP relationship, as Graph names its states."""
-
-    CREATED = "created"
-    APPROVAL_PENDING = "approvalPending"
-    APPROVED = "approved"
-    ACTIVATING = "activating"
-    ACTIVE = "active"
-    EXPIRING = "expiring"
-    EXPIRED = "expired"
-    TERMINATION_REQUESTED = "terminationRequested"
-    TERMINATING = "terminating"
     TERMINATED = "terminated"
 
 
@@ -47,41 +35,6 @@ class ResellerRelationship:
     @property
     def grants_delegated_access(self) -> bool:
         return self.state is RelationshipState.ACTIVE and self.dap
-
-
-@dataclass(frozen=True, slots=True)
-class AccessAssignment:
-    """A partner security group mapped to a subset of a GDAP relationship's roles."""
-
-    group_id: str
-    role_template_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class GdapRelationship:
-    id: str
-    partner_tenant_id: str
-    customer_tenant_id: str
-    display_name: str
-    duration: str
-    """ISO-8601, as Graph carries it (`P730D`); years and months count by the calendar."""
-    role_template_ids: tuple[str, ...]
-    status: GdapStatus = GdapStatus.CREATED
-    activated_at: datetime | None = None
-    access_assignments: tuple[AccessAssignment, ...] = ()
-
-    @property
-    def end_at(self) -> datetime | None:
-        if self.activated_at is None:
-            return None
-        end: datetime = self.activated_at + isodate.parse_duration(self.duration)
-        return end
-
-    def is_active_at(self, now: datetime) -> bool:
-        if self.status not in (GdapStatus.ACTIVE, GdapStatus.EXPIRING):
-            return False
-        end = self.end_at
-        return end is None or now < end
 
 
 def has_delegated_access(
@@ -132,8 +85,8 @@ def delegated_directory_roles(
         if partner.helpdesk_agents_id in groups:
             roles.add(RoleTemplate.HELPDESK_ADMINISTRATOR)
     for g in gdap:
-        if g.customer_tenant_id == customer_tenant_id and g.is_active_at(now):
-            for assignment in g.access_assignments:
+        if g.customer_tenant_id == customer_tenant_id:
+            for assignment in g.granting_assignments(now):
                 if assignment.group_id in groups:
                     roles.update(assignment.role_template_ids)
     return frozenset(roles)

@@ -3,7 +3,9 @@
 The rule (DESIGN.md): a principal gets a token for its home tenant with the right
 password or secret; a partner's user or service principal gets one for a customer tenant
 only while its partner holds delegated access there (DAP through AdminAgents or
-HelpdeskAgents membership, GDAP through a group with an active access assignment).
+HelpdeskAgents membership, GDAP through a group with an active access assignment of a
+relationship active at that moment). `api.auth` holds tokens already issued to the same
+rule on every request, so they stop working in that tenant as soon as it no longer holds.
 """
 
 from __future__ import annotations

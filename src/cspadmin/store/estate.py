@@ -78,6 +78,30 @@ def list_subscriptions(connection: Connection, tenant_id: str | None = None) -> 
     return [_subscription(row) for row in connection.execute(query)]
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """What a subscription left behind when it changed tenant."""
+
+    role_assignments: tuple[str, ...]
+    deny_assignments: tuple[str, ...]
+
+
+def move_subscription(connection: Connection, moved: Subscription) -> Moved:
+    """Store `moved` (the subscription in its new tenant) and delete what Azure deletes
+    when a subscription changes directory: every role and deny assignment at the
+    subscription or below it. Resource groups and resources stay."""
+    key = f"/subscriptions/{moved.id.lower()}"
+    removed = []
+    for table in (t.role_assignments, t.deny_assignments):
+        scope = func.lower(table.c.scope)
+        below = (scope == key) | scope.startswith(key + "/", autoescape=True)
+        names = tuple(connection.scalars(select(table.c.name).where(below)))
+        connection.execute(delete(table).where(below))
+        removed.append(names)
+    save_subscription(connection, moved)
+    return Moved(removed[0], removed[1])
+
+
 def save_resource_group(connection: Connection, group: ResourceGroup) -> None:
     upsert(
         connection,

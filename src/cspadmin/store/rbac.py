@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -274,6 +274,49 @@ def delete_role_definition(connection: Connection, role_id: str) -> bool:
         delete(t.role_definitions).where(t.role_definitions.c.id == role_id.lower())
     )
     return result.rowcount > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedRoles:
+    """What a subscription's departure did to its old tenant's custom roles."""
+
+    narrowed: tuple[RoleDefinition, ...] = ()
+    """Roles still assignable elsewhere, as they are now: without the subscription."""
+    deleted: tuple[str, ...] = ()
+    """Ids of the roles that were assignable only in the subscription."""
+
+
+def release_custom_roles(
+    connection: Connection, tenant_id: str, subscription_id: str
+) -> ReleasedRoles:
+    """Take the subscription, and every scope in it, out of the assignable scopes of
+    `tenant_id`'s custom roles, deleting the roles left assignable nowhere: what Azure
+    does to the old directory's custom roles when a subscription changes directory.
+    Their assignments lay in the subscription too, and go with the move."""
+    key = f"/subscriptions/{subscription_id.lower()}"
+    narrowed: list[RoleDefinition] = []
+    deleted: list[str] = []
+    for role in list_tenant_custom_roles(connection, tenant_id):
+        kept = tuple(s for s in role.assignable_scopes if not _within(s, key))
+        if kept == role.assignable_scopes:
+            continue
+        if kept:
+            connection.execute(
+                update(t.role_definitions)
+                .where(t.role_definitions.c.id == role.id)
+                .values(assignable_scopes=list(kept))
+            )
+            narrowed.append(replace(role, assignable_scopes=kept))
+        else:
+            delete_role_definition(connection, role.id)
+            deleted.append(role.id)
+    return ReleasedRoles(tuple(narrowed), tuple(deleted))
+
+
+def _within(scope: str, key: str) -> bool:
+    """Whether `scope` is the scope with lower-case id `key` or lies below it."""
+    found = scope.lower().rstrip("/")
+    return found == key or found.startswith(key + "/")
 
 
 def role_definition_in_use(connection: Connection, role_id: str) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -141,6 +142,31 @@ directory_role_assignments = Table(
     Column("principal_id", ID, primary_key=True),
 )
 
+tenant_skus = Table(
+    "tenant_skus",
+    metadata,
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("sku_id", ID, primary_key=True),
+    Column("prepaid_units", Integer, nullable=False),
+)
+
+# A license names a SKU its user's tenant subscribes to; the composite key says so.
+user_licenses = Table(
+    "user_licenses",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("sku_id", ID, primary_key=True),
+    Column("tenant_id", ID, nullable=False),
+    Column("disabled_plans", JSON, nullable=False),
+    Column("assigned_at", UtcDateTime(), nullable=False),
+    ForeignKeyConstraint(
+        ["tenant_id", "sku_id"],
+        ["tenant_skus.tenant_id", "tenant_skus.sku_id"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_user_licenses_tenant_sku", "tenant_id", "sku_id"),
+)
+
 reseller_relationships = Table(
     "reseller_relationships",
     metadata,
@@ -161,7 +187,21 @@ gdap_relationships = Table(
     Column("role_template_ids", JSON, nullable=False),
     Column("status", String(32), nullable=False),
     Column("activated_at", UtcDateTime()),
-    Index("uq_gdap_partner_name", "partner_tenant_id", "display_name", unique=True),
+    Column("auto_extend_duration", String(8), nullable=False, server_default="PT0S"),
+    Column("customer_display_name", String(256), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime()),
+    Column("modified_at", UtcDateTime()),
+    Column("locked_at", UtcDateTime()),
+    Column("approved_by", ID),
+    Column("terminated_at", UtcDateTime()),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+# A partner's relationship names are unique ignoring case, as Graph requires.
+Index(
+    "uq_gdap_partner_name",
+    gdap_relationships.c.partner_tenant_id,
+    func.lower(gdap_relationships.c.display_name),
+    unique=True,
 )
 
 gdap_access_assignments = Table(
@@ -175,6 +215,10 @@ gdap_access_assignments = Table(
     ),
     Column("group_id", ID, primary_key=True),
     Column("role_template_ids", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("created_at", UtcDateTime()),
+    Column("modified_at", UtcDateTime()),
+    Column("version", Integer, nullable=False, server_default="1"),
 )
 
 invitations = Table(
@@ -212,6 +256,73 @@ subscriptions = Table(
     Column("csp_partner_tenant_id", ID, ForeignKey("tenants.id")),
     Column("management_group", String(90)),
     Index("ix_subscriptions_tenant", "tenant_id"),
+)
+
+# -- CSP commerce: Azure plans, the carts and orders that buy them, subscription aliases --
+
+azure_plans = Table(
+    "azure_plans",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("partner_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("friendly_name", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(
+        "uq_azure_plans_partner_customer", "partner_tenant_id", "customer_tenant_id", unique=True
+    ),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("partner_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("line_items", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("plan_id", ID, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", ID, nullable=False),
+    Index("ix_orders_partner_customer", "partner_tenant_id", "customer_tenant_id"),
+)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("partner_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("line_items", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("order_id", ID),
+)
+
+subscription_aliases = Table(
+    "subscription_aliases",
+    metadata,
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("name_key", String(90), primary_key=True),  # lower-case name
+    Column("name", String(90), nullable=False),
+    Column(
+        "subscription_id",
+        ID,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("billing_scope", String(1024)),
+    Column("workload", String(16)),
+    Column("reseller_id", String(64)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("offer_tenant_id", ID),
+    Column("offer_owner_id", ID),
+    Column("offered_at", UtcDateTime()),
+    Column("accepted_at", UtcDateTime()),
+    Index("ix_subscription_aliases_subscription", "subscription_id"),
 )
 
 resource_groups = Table(

@@ -3,13 +3,18 @@
 `WebPages` sits inside the API's `ActivityLog`, so every post a page makes is recorded
 (with the link's token redacted), and outside its `RequestLimits`, which admit only JSON
 bodies: the pages read their own small forms (`forms`). Errors on these paths are pages,
-not JSON envelopes: a refusal (`CspadminError`) is rendered with its status and message;
-anything unexpected is logged without the path, which may hold a token, and answered 500.
+not JSON envelopes: a refusal (`CspadminError`) is rendered with its status and message
+(a lapsed session as the page's sign-in form); anything unexpected is logged without the
+path, which may hold a token, and answered 500. A path with a control character is
+refused before routing (400), as the API's `RequestLimits` would: PostgreSQL can neither
+store nor look up a NUL.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,12 +25,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cspadmin.api.state import AppState
 from cspadmin.errors import CspadminError
-from cspadmin.web import invitations
+from cspadmin.web import gdap_approval, invitations, signing
+from cspadmin.web import session as sessions
+from cspadmin.web.forms import FormRefused
 from cspadmin.web.render import STYLESHEET_PATH, page, stylesheet
-from cspadmin.web.session import SignInRequired
+from cspadmin.web.session import FormNotVerified, Session, SignInRequired
+from cspadmin.web.signing import Entry
 
 log = logging.getLogger("cspadmin.web")
-_PREFIXES = ("/invitations/", "/web/")
+_PREFIXES = ("/invitations/", "/web/", gdap_approval.PREFIX)
+_ENTRIES: tuple[Callable[[Request], Entry | None], ...] = (
+    invitations.entry_of,
+    gdap_approval.entry_of,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TITLES = {
     401: "Sign in",
     403: "Refused",
@@ -43,6 +56,7 @@ def serves(path: str) -> bool:
 def create_pages(state: AppState) -> Starlette:
     routes = [
         *invitations.ROUTES,
+        *gdap_approval.ROUTES,
         Route(STYLESHEET_PATH, lambda request: stylesheet(), methods=["GET"]),
     ]
     pages = Starlette(
@@ -68,6 +82,10 @@ class WebPages:
         if scope["type"] != "http" or not serves(scope["path"]):
             await self.app(scope, receive, send)
             return
+        if _CONTROL.search(scope["path"]):
+            unreadable = "This address holds a character that is not allowed."
+            await _message(400, unreadable)(scope, receive, send)
+            return
         started = False
 
         async def tracked(message: Message) -> None:
@@ -85,17 +103,19 @@ class WebPages:
 
 async def _refusal(request: Request, error: Exception) -> Response:
     assert isinstance(error, CspadminError)
-    token = request.path_params.get("token")
-    if isinstance(error, SignInRequired) and token is not None:
-        return invitations.sign_in_page(str(token), error=error.message, status=error.status)
-    back = None if token is None or error.status == 404 else str(token)
-    return _message(error.status, error.message, back)
+    entry = next((e for e in (of(request) for of in _ENTRIES) if e is not None), None)
+    if entry is None:
+        return _message(error.status, error.message)
+    if isinstance(error, SignInRequired):
+        return signing.sign_in_page(entry, error=error.message, status=error.status)
+    back = isinstance(error, (FormRefused, FormNotVerified))  # the page itself is fine
+    return _message(error.status, error.message, entry, sessions.current(request), back=back)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     message = "There is no such page here." if error.status_code == 404 else str(error.detail)
-    return _message(error.status_code, message, None)
+    return _message(error.status_code, message)
 
 
 async def _server_error(request: Request, error: Exception) -> Response:
@@ -103,11 +123,26 @@ async def _server_error(request: Request, error: Exception) -> Response:
 
 
 def _broken() -> Response:
-    return _message(500, "The server could not show this page; the error has been logged.", None)
+    return _message(500, "The server could not show this page; the error has been logged.")
 
 
-def _message(status: int, message: str, token: str | None) -> Response:
-    """A page that only says why; with `token`, it links back to that invitation."""
-    back = None if token is None else invitations.invitation_path(token)
-    title = _TITLES.get(status, "Refused")
-    return page("message.html", status, title=title, message=message, back=back, session=None)
+def _message(
+    status: int,
+    message: str,
+    entry: Entry | None = None,
+    session: Session | None = None,
+    *,
+    back: bool = False,
+) -> Response:
+    """A page that only says why. With the `entry` it is about, it links back to that
+    page if `back`, and offers a signed-in `session` to sign out (to sign in as someone
+    else: a user of another organization, say)."""
+    return page(
+        "message.html",
+        status,
+        title=_TITLES.get(status, "Refused"),
+        message=message,
+        back=entry if back else None,
+        session=session if entry is not None else None,
+        path=None if entry is None else entry.path,
+    )

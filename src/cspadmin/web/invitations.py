@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from cspadmin.api.activity import note_caller, note_operation
@@ -36,39 +36,26 @@ from cspadmin.services.partner_center import (
     InvitationRefused,
     InvitationView,
 )
-from cspadmin.services.tokens import SignInError, sign_in_user
 from cspadmin.web import session as sessions
+from cspadmin.web import signing
 from cspadmin.web.forms import read_form
 from cspadmin.web.outcomes import Verdict, long_date, refused, verdict
-from cspadmin.web.render import HEADERS, page
+from cspadmin.web.render import page
+from cspadmin.web.signing import Entry
 
 
 async def show(request: Request) -> Response:
     token = _token(request)
     session = sessions.current(request)
     if session is None:
-        return sign_in_page(token)
+        return signing.sign_in_page(entry(token))
     plane = state_of(request).plane
     view = await run_in_threadpool(partner_center.open_invitation, plane, session.caller, token)
     return _invitation_page(token, session, view, verdict(view))
 
 
 async def sign_in(request: Request) -> Response:
-    token = _token(request)
-    form = await read_form(request)
-    username = form.get("username", "").strip()
-    state = state_of(request)
-    plane = state.plane
-    try:
-        identity = await run_in_threadpool(
-            sign_in_user, plane.database, plane.engine, None, username, form.get("password", "")
-        )
-    except SignInError as error:
-        return sign_in_page(token, username=username, error=error.message, status=error.status)
-    note_caller(request, identity.object_id, identity.name, identity.tenant.id)
-    response = RedirectResponse(invitation_path(token), status_code=303, headers=HEADERS)
-    sessions.start(response, state, identity)
-    return response
+    return await signing.sign_in(request, entry(_token(request)))
 
 
 async def accept(request: Request) -> Response:
@@ -98,13 +85,7 @@ async def accept(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    token = _token(request)
-    form = await read_form(request)
-    if sessions.current(request) is not None:
-        sessions.verified(request, form)
-    response = RedirectResponse(invitation_path(token), status_code=303, headers=HEADERS)
-    sessions.end(response)
-    return response
+    return await signing.sign_out(request, entry(_token(request)))
 
 
 ROUTES = [
@@ -135,17 +116,23 @@ def _accept(
     return view, _Accepted(invitation, relationship, already)
 
 
-def sign_in_page(
-    token: str, *, username: str = "", error: str | None = None, status: int = 200
-) -> Response:
-    return page(
-        "sign_in.html",
-        status,
-        path=invitation_path(token),
-        username=username,
-        error=error,
-        session=None,
+def entry(token: str) -> Entry:
+    return Entry(
+        invitation_path(token),
+        heading="Sign in to review a partner invitation",
+        intro=(
+            "A Microsoft Cloud Solution Provider has sent your organization an invitation. "
+            "Sign in with your work account to see who the partner is and what it asks for. "
+            "Only a Global Administrator of your organization can accept it."
+        ),
+        back="Back to the invitation",
     )
+
+
+def entry_of(request: Request) -> Entry | None:
+    """The invitation page a request is about, if it is about one."""
+    token = request.path_params.get("token")
+    return None if token is None else entry(str(token))
 
 
 def _invitation_page(

@@ -6,7 +6,8 @@ clock. Its audience is the pages' alone: it is no bearer token for ARM, Graph or
 Center, and no access or refresh token is a session. It carries the user, the tenant it
 signed in to, and a random CSRF token that every form posting to the session must echo.
 
-The cookie is HttpOnly, Secure and SameSite=Lax, and scoped to `/invitations`.
+The cookie is HttpOnly, Secure and SameSite=Lax, and scoped to `/`: one sign-in serves
+every page a link opens (an invitation, a GDAP approval), each under a path of its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cspadmin.errors import CspadminError
 from cspadmin.services.tokens import Identity
 
 COOKIE = "cspadmin_session"
-COOKIE_PATH = "/invitations"
+COOKIE_PATH = "/"
 AUDIENCE = "urn:cspadmin:web-session"
 LIFETIME = timedelta(hours=1)
 
@@ -49,7 +50,7 @@ class FormNotVerified(CspadminError):
     def __init__(self) -> None:
         super().__init__(
             "This form could not be verified, so nothing was changed. "
-            "Open the invitation link again and retry."
+            "Open the link again and retry."
         )
 
 

@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
+from cspadmin.domain.directory import DirectoryRoleAssignment
+from cspadmin.domain.directory_roles import RoleTemplate
 from cspadmin.store.activity import list_events
+from cspadmin.store.directory import get_user, save_directory_role_assignment
 from tests.api.conftest import ARM
 from tests.api.graph.conftest import CONTOSO, CONTOSO_ID, TAILSPIN, V1, Graph
 
@@ -42,6 +45,15 @@ def az_create(upn: str = ERIN, password: str = "Erin-pass-1", **extra: Any) -> d
 def error_of(response: Any) -> tuple[int, str, str]:
     error = response.json()["error"]
     return response.status_code, error["code"], error["message"]
+
+
+def grant_directory_role(graph: Graph, upn: str, role: RoleTemplate) -> None:
+    """Make the user a holder of the role in its own tenant."""
+    with graph.api.plane.database.begin() as connection:
+        user = get_user(connection, upn)
+        assert user is not None
+        grant = DirectoryRoleAssignment(user.tenant_id, role, user.id)
+        save_directory_role_assignment(connection, grant)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -227,6 +239,7 @@ def test_a_dap_admin_agent_manages_the_customers_users(graph: Graph) -> None:
     [
         ("POST", "/users", az_create()),
         ("PATCH", "/users/bob@contoso.onmicrosoft.com", {"displayName": "Bobby"}),
+        ("PATCH", "/users/bob@contoso.onmicrosoft.com", {"usageLocation": "DE"}),
         (
             "PATCH",
             "/users/bob@contoso.onmicrosoft.com",
@@ -256,6 +269,7 @@ def test_a_helpdesk_agent_resets_passwords_but_does_not_manage_users(graph: Grap
         == 204
     )
     assert graph.patch(carol, "harry", CONTOSO, json={"displayName": "C"}).status_code == 403
+    assert graph.patch(carol, "harry", CONTOSO, json={"usageLocation": "US"}).status_code == 403
     assert graph.post("/users", "harry", CONTOSO, json=az_create()).status_code == 403
     bob = "/users/bob@contoso.onmicrosoft.com"
     assert (
@@ -264,6 +278,50 @@ def test_a_helpdesk_agent_resets_passwords_but_does_not_manage_users(graph: Grap
         ).status_code
         == 403
     )
+
+
+def test_a_license_administrator_sets_a_usage_location_and_nothing_else(graph: Graph) -> None:
+    # Entra's License Administrator holds users/usageLocation/update (a license needs a
+    # usage location) but no other write on users.
+    grant_directory_role(graph, "carol@contoso.onmicrosoft.com", RoleTemplate.LICENSE_ADMINISTRATOR)
+    assert graph.post("/users", "bob", json=az_create()).status_code == 201
+    erin = f"/users/{ERIN}"
+
+    assert graph.patch(erin, "carol", json={"usageLocation": "GB"}).status_code == 204
+    shown = graph.get(f"{erin}?$select=usageLocation", "carol").json()
+    assert shown["usageLocation"] == "GB"
+
+    refused: list[dict[str, Any]] = [
+        {"displayName": "Erin E"},
+        {"usageLocation": "DE", "displayName": "Erin E"},
+        {"usageLocation": "DE", "accountEnabled": False},
+        {"usageLocation": "DE", "passwordProfile": {"password": "Erin-pass-2"}},
+        {},
+    ]
+    for body in refused:
+        assert error_of(graph.patch(erin, "carol", json=body))[:2] == (
+            403,
+            "Authorization_RequestDenied",
+        ), body
+    assert (
+        graph.post("/users", "carol", json=az_create("x@contoso.onmicrosoft.com")).status_code
+        == 403
+    )
+    assert graph.delete(erin, "carol").status_code == 403
+    kept = graph.get(f"{erin}?$select=usageLocation,displayName,accountEnabled", "bob").json()
+    assert (kept["usageLocation"], kept["displayName"], kept["accountEnabled"]) == (
+        "GB",
+        "Erin",
+        True,
+    )
+
+
+def test_a_license_administrators_usage_location_is_still_checked(graph: Graph) -> None:
+    grant_directory_role(graph, "carol@contoso.onmicrosoft.com", RoleTemplate.LICENSE_ADMINISTRATOR)
+    response = graph.patch(
+        "/users/bob@contoso.onmicrosoft.com", "carol", json={"usageLocation": "USA"}
+    )
+    assert error_of(response)[:2] == (400, "Request_BadRequest")
 
 
 def test_gdap_roles_decide_in_the_customer(graph: Graph) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import ARM, Api
+from tests.api.conftest import ARM, ENDPOINTS, Api
 
 PC = f"{ARM}/v1"
 FABRIKAM = "6f1c2a54-0d8e-4b5e-9a0b-2f3c1d4e5f60"
@@ -26,8 +26,9 @@ PASSWORDS = {
 
 
 def auth(api: Api, user: str) -> dict[str, str]:
-    """An ARM token for the user's home tenant: what Partner Center accepts here."""
-    return {"Authorization": f"Bearer {api.token(user, PASSWORDS[user])}"}
+    """A Partner Center token for the user's home tenant."""
+    token = api.token(user, PASSWORDS[user], audience=ENDPOINTS.partner_center)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def invite(api: Api, user: str = "sam@fabrikampartner.onmicrosoft.com", dap: bool = True) -> Any:

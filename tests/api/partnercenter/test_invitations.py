@@ -3,7 +3,10 @@ taking DAP or the whole relationship back, in force from the very next request."
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from cspadmin.store.activity import list_events
 from tests.api.conftest import ARM, Api
@@ -214,3 +217,21 @@ def test_a_refused_accept_never_writes_the_link_token_into_the_activity_log(
         events = list_events(connection, limit=5)
     assert events
     assert all(token not in e.scope and token not in e.operation for e in events)
+
+
+def test_an_unexpected_failure_is_a_500_whose_log_names_no_token(
+    demo_api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = token_of(invite(demo_api))
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr("cspadmin.services.partner_center.accept_invitation", broken)
+    with caplog.at_level(logging.ERROR):
+        response = accept(demo_api, token)
+
+    assert response.status_code == 500
+    assert [r.getMessage() for r in caplog.records] == [
+        "unhandled error on POST /v1/invitations/(redacted)/accept"
+    ]

@@ -151,11 +151,17 @@ def catalogue() -> Catalogue:
     return Catalogue(json.loads(text))
 
 
+def catalogue_versions(full_type: str) -> tuple[str, ...]:
+    """A type's api-versions, from the provider catalogue (`providers.json`): what a
+    route serving that type accepts, so the route and the catalogue cannot disagree."""
+    entry = catalogue().entry(full_type)
+    assert entry is not None, full_type
+    return entry.api_versions
+
+
 def resources_api_versions() -> tuple[str, ...]:
     """The api-versions of Microsoft.Resources (resource groups, lists, operations)."""
-    entry = catalogue().entry("Microsoft.Resources/resourceGroups")
-    assert entry is not None
-    return entry.api_versions
+    return catalogue_versions("Microsoft.Resources/resourceGroups")
 
 
 Version = Annotated[str, Depends(api_version(*resources_api_versions()))]

@@ -5,6 +5,8 @@ from fastapi import APIRouter
 
 from cspadmin.api.arm import (
     activity_log,
+    aliases,
+    billing,
     permissions,
     providers,
     resource_groups,
@@ -12,12 +14,16 @@ from cspadmin.api.arm import (
     resources,
     role_assignments,
     role_definitions,
+    subscription_ownership,
     subscriptions,
 )
 
 router = APIRouter(tags=["arm"])
 for module in (
     subscriptions,
+    aliases,
+    subscription_ownership,
+    billing,
     role_assignments,
     role_definitions,
     permissions,

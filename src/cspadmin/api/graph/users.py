@@ -2,6 +2,8 @@
 
 Request bodies are the ones `az ad user create/update` and the Graph SDKs send; unknown
 properties are ignored. Writes are named in the activity log by Entra's permission names.
+`assignedLicenses` and `assignedPlans` are not among Graph's default properties: a user's
+licenses are looked up only when `$select` names them.
 """
 
 from __future__ import annotations
@@ -15,9 +17,14 @@ from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import wire
 from cspadmin.api.graph.odata import parse_query
 from cspadmin.api.state import state_of
+from cspadmin.authz.decision import Caller
+from cspadmin.domain.licensing import AssignedLicense
+from cspadmin.services.control_plane import ControlPlane
+from cspadmin.services.directory import licenses
 from cspadmin.services.directory import users as service
 from cspadmin.services.directory.errors import invalid_value
 from cspadmin.services.directory.users import NewUser, PasswordReset, UserChanges
+from cspadmin.store.directory import UserProfile
 
 router = APIRouter()
 
@@ -83,7 +90,11 @@ def list_users(request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.USERS)
     plane = state_of(request).plane
     page = service.list_users(plane, principal.caller, query.match, query.window)
-    items = [wire.selected(wire.user_json(u), query.select, wire.USER_DEFAULT) for u in page.items]
+    held = _licenses(plane, principal.caller, query.select, page.items)
+    items = [
+        wire.selected(wire.user_json(u, held.get(u.user.id, ())), query.select, wire.USER_DEFAULT)
+        for u in page.items
+    ]
     return wire.collection(request, "users", page, items, query.select)
 
 
@@ -91,17 +102,38 @@ def list_users(request: Request, principal: GraphPrincipal) -> wire.Json:
 def get_me(request: Request, principal: GraphPrincipal) -> wire.Json:
     """The signed-in user (`az ad signed-in-user show`), wherever it lives."""
     query = parse_query(request, wire.USERS, filterable=False)
-    user = service.signed_in_user(state_of(request).plane, principal.caller)
-    body = wire.selected(wire.user_json(user), query.select, wire.USER_DEFAULT)
-    return wire.entity(request, "users", body, query.select)
+    plane = state_of(request).plane
+    user = service.signed_in_user(plane, principal.caller)
+    return _user_entity(request, plane, principal.caller, user, query.select)
 
 
 @router.get("/users/{key}")
 def get_user(key: str, request: Request, principal: GraphPrincipal) -> wire.Json:
     query = parse_query(request, wire.USERS, filterable=False)
-    user = service.get_user(state_of(request).plane, principal.caller, key)
-    body = wire.selected(wire.user_json(user), query.select, wire.USER_DEFAULT)
-    return wire.entity(request, "users", body, query.select)
+    plane = state_of(request).plane
+    user = service.get_user(plane, principal.caller, key)
+    return _user_entity(request, plane, principal.caller, user, query.select)
+
+
+def _user_entity(
+    request: Request,
+    plane: ControlPlane,
+    caller: Caller,
+    user: UserProfile,
+    select: tuple[str, ...] | None,
+) -> wire.Json:
+    held = _licenses(plane, caller, select, [user]).get(user.user.id, ())
+    body = wire.selected(wire.user_json(user, held), select, wire.USER_DEFAULT)
+    return wire.entity(request, "users", body, select)
+
+
+def _licenses(
+    plane: ControlPlane, caller: Caller, select: tuple[str, ...] | None, users: list[UserProfile]
+) -> dict[str, tuple[AssignedLicense, ...]]:
+    """The users' licenses, looked up only when `$select` names a property that shows them."""
+    if select is None or not wire.USER_LICENSE_PROPERTIES.intersection(select):
+        return {}
+    return licenses.licenses_of_users(plane, caller, [u.user.id for u in users])
 
 
 @router.post("/users", status_code=201)

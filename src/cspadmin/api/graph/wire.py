@@ -15,6 +15,7 @@ from fastapi import Request
 
 from cspadmin.api.graph.odata import Queryable, next_link
 from cspadmin.domain.directory import ServicePrincipal, User
+from cspadmin.domain.licensing import AssignedLicense, assigned_plans
 from cspadmin.services.directory.directory_roles import ActivatedRole
 from cspadmin.services.directory.objects import DirectoryObject, PartnerReference
 from cspadmin.services.directory.paging import Page
@@ -67,11 +68,15 @@ def group_json(group: GroupProfile) -> Json:
 GROUP_DEFAULT: tuple[str, ...] = tuple(group_json(GroupProfile("", "", "")))
 
 
-def user_json(profile: UserProfile) -> Json:
-    """Every user property this server knows; USER_DEFAULT is what Graph returns unasked."""
+def user_json(profile: UserProfile, licenses: Sequence[AssignedLicense] | None = None) -> Json:
+    """Every user property this server knows; USER_DEFAULT is what Graph returns unasked.
+
+    `assignedLicenses` and `assignedPlans` are there only when `licenses` is given: a
+    caller that did not look them up gets no property rather than a wrong empty list.
+    """
     user = profile.user
     domain = user.user_principal_name.rpartition("@")[2]
-    return {
+    body: Json = {
         "id": user.id,
         "businessPhones": [],
         "displayName": user.display_name,
@@ -109,6 +114,20 @@ def user_json(profile: UserProfile) -> Json:
         "usageLocation": user.usage_location,
         "userType": "Member",
     }
+    if licenses is not None:
+        body["assignedLicenses"] = [
+            {"disabledPlans": list(lic.disabled_plans), "skuId": lic.sku_id} for lic in licenses
+        ]
+        body["assignedPlans"] = [
+            {
+                "assignedDateTime": _when(plan.assigned_at),
+                "capabilityStatus": plan.capability_status,
+                "service": plan.service,
+                "servicePlanId": plan.service_plan_id,
+            }
+            for plan in assigned_plans(licenses)
+        ]
+    return body
 
 
 USER_DEFAULT: tuple[str, ...] = (
@@ -229,8 +248,10 @@ USERS = Queryable(
         "id": "id",
     },
     ("userPrincipalName", "displayName", "mailNickname", "givenName", "surname"),
-    tuple(user_json(UserProfile(User("", "", "", "")))),
+    tuple(user_json(UserProfile(User("", "", "", "")), ())),
 )
+USER_LICENSE_PROPERTIES = frozenset({"assignedLicenses", "assignedPlans"})
+"""User properties that need the user's licenses looked up."""
 DIRECTORY_OBJECTS = Queryable(
     "directoryObject",
     {},

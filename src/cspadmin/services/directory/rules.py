@@ -7,9 +7,15 @@ The rule, in one place (Entra's; partner-center-wire.md §7 has the table):
 - Creating, updating and deleting users needs Global Administrator or User
   Administrator. Deleting a user, or changing its sign-in name or enabled state, is a
   sensitive action: the role must also be one that may reset that user's password.
+  A user's usage location (which a license needs) may also be set by a License
+  Administrator, who may change nothing else of a user (`USAGE_LOCATION_EDITORS`).
 - Resetting a password follows Entra's "who can reset passwords" table (`RESET_BY`): a
   target's every role must list one of the resetter's roles, and a user who holds a
   role through a (role-assignable) group is reset only by the two top roles.
+- Assigning licenses needs Global Administrator, User Administrator, License
+  Administrator or Directory Writers (`LICENSE_ASSIGNERS`); reading the tenant's
+  subscribed SKUs needs one of those or a reader role, Global Reader or Directory Readers
+  (`SKU_READERS`). Helpdesk Administrator holds neither permission.
 
 A caller's directory roles are the ones it holds in the tenant, directly or through its
 groups. A partner's user or service principal working in a customer tenant holds roles
@@ -69,6 +75,18 @@ RESET_BY: dict[str, frozenset[str]] = {
 here is reset only by Global and Privileged Authentication Administrators; a user with
 no role, by every resetter role."""
 
+USAGE_LOCATION_EDITORS = USER_MANAGERS | {RoleTemplate.LICENSE_ADMINISTRATOR}
+"""Entra's `microsoft.directory/users/usageLocation/update`."""
+LICENSE_ASSIGNERS = frozenset(
+    {
+        RoleTemplate.GLOBAL_ADMINISTRATOR,
+        RoleTemplate.USER_ADMINISTRATOR,
+        RoleTemplate.LICENSE_ADMINISTRATOR,
+        RoleTemplate.DIRECTORY_WRITERS,
+    }
+)
+SKU_READERS = LICENSE_ASSIGNERS | {RoleTemplate.GLOBAL_READER, RoleTemplate.DIRECTORY_READERS}
+
 
 @dataclass(frozen=True, slots=True)
 class RoleHolding:
@@ -97,6 +115,18 @@ def may_reset_password(caller_roles: Set[str], target: RoleHolding) -> bool:
 def may_manage_sensitive(caller_roles: Set[str], target: RoleHolding) -> bool:
     """Delete, rename or enable/disable the target: a user manager that covers it."""
     return any(covers(role, target) for role in caller_roles & USER_MANAGERS)
+
+
+def may_set_usage_location(caller_roles: Set[str]) -> bool:
+    return bool(caller_roles & USAGE_LOCATION_EDITORS)
+
+
+def may_assign_licenses(caller_roles: Set[str]) -> bool:
+    return bool(caller_roles & LICENSE_ASSIGNERS)
+
+
+def may_read_subscribed_skus(caller_roles: Set[str]) -> bool:
+    return bool(caller_roles & SKU_READERS)
 
 
 def roles_of(plane: ControlPlane, connection: Connection, caller: Caller) -> frozenset[str]:

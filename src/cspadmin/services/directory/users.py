@@ -29,6 +29,7 @@ from cspadmin.services.directory.rules import (
     holding_of,
     may_manage_sensitive,
     may_reset_password,
+    may_set_usage_location,
     reader_roles,
     require,
 )
@@ -74,15 +75,19 @@ class UserChanges:
 
     @property
     def basic(self) -> bool:
+        """Profile properties only a user manager sets (usage location has its own rule)."""
         return any(
             v is not None
-            for v in (
-                self.display_name,
-                self.given_name,
-                self.surname,
-                self.mail_nickname,
-                self.usage_location,
-            )
+            for v in (self.display_name, self.given_name, self.surname, self.mail_nickname)
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.basic
+            or self.sensitive
+            or self.usage_location is not None
+            or self.password is not None
         )
 
 
@@ -158,8 +163,10 @@ def update_user(plane: ControlPlane, caller: Caller, key: str, changes: UserChan
         roles = reader_roles(plane, c, caller)
         current = _user_in_tenant(c, caller.tenant_id, key)
         target = holding_of(plane, c, current.user)
-        if changes.basic or not (changes.sensitive or changes.password):
+        if changes.basic or changes.empty:
             require(bool(roles & USER_MANAGERS))
+        if changes.usage_location is not None:
+            require(may_set_usage_location(roles))
         if changes.sensitive:
             require(may_manage_sensitive(roles, target))
         if changes.password is not None:

@@ -26,6 +26,11 @@ Accepted beyond the keys the format writes out:
 - Resources: `location` (default: the group's), `properties`, `tags`; a child type such as
   `Microsoft.Storage/storageAccounts/blobServices` is named `contosoweb01/default`.
   Resource groups: `tags`. Users: `account_enabled`, `usage_location`.
+- Licensing: `licenses:` on a tenant lists the SKUs it subscribes to, each
+  `{sku: SPE_E3, seats: 25}` (a skuPartNumber or skuId of domain/data/skus.json; seats
+  are the prepaid units); `licenses:` on a user lists SKUs of its tenant it holds
+  (`licenses: [SPE_E3]`). A licensed user needs `usage_location`, and no SKU may be held
+  by more users than it has seats, counting licenses the store already holds.
 
 Loading adds and updates what the file describes; it never removes anything.
 """
@@ -47,6 +52,7 @@ from cspadmin.services.world.estate import (
     plan_resource_groups,
     plan_subscriptions,
 )
+from cspadmin.services.world.licensing import plan_licenses
 from cspadmin.services.world.plan import NO_KNOWN_IDS, KnownIds, Planner, WorldPlan
 from cspadmin.services.world.rbac import plan_custom_roles, plan_role_assignments
 from cspadmin.services.world.schema import KeyPath, Locator, WorldKeys, format_path, keys_at
@@ -83,7 +89,7 @@ def parse_world(text: str, known: KnownIds = NO_KNOWN_IDS) -> WorldPlan:
 
 def plan_world(document: WorldDocument, known: KnownIds = NO_KNOWN_IDS) -> WorldPlan:
     """Resolve every reference and assign every id, in an order where each step has
-    what it refers to: directories, memberships, subscriptions, custom roles, the
+    what it refers to: directories, memberships, licenses, subscriptions, custom roles, the
     subscriptions' contents and role assignments, relationships."""
     planner = Planner(document.locator, known)
     world = document.keys
@@ -92,6 +98,7 @@ def plan_world(document: WorldDocument, known: KnownIds = NO_KNOWN_IDS) -> World
         plan_tenant(planner, i, tenant)
     for _, tenant in tenants:
         plan_memberships(planner, planner.by_domain[tenant.domain.lower()], tenant)
+    plan_licenses(planner, tenants)
     plan_management_groups(planner, world.management_groups)
     estates = plan_subscriptions(planner, tenants)
     plan_custom_roles(planner, tenants)

@@ -23,6 +23,7 @@ from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.errors import WorldFileError
 from cspadmin.services.credentials import hash_secret, verify_secret
 from cspadmin.services.world.file import plan_world, read_world
+from cspadmin.services.world.licensing import write_licenses
 from cspadmin.services.world.plan import GeneratedId, WorldPlan, generated_id
 from cspadmin.services.world.schema import WorldKeys
 from cspadmin.store import schema as t
@@ -270,6 +271,7 @@ def _write(
         save_service_principal(connection, replace(sp.service_principal, secret_hash=hashed))
     for grant in plan.directory_roles:
         save_directory_role_assignment(connection, grant)
+    write_licenses(connection, plan, activated)
     for tenant_id, role in plan.custom_roles:
         save_role_definition(connection, tenant_id, role)
     for management_group in plan.management_groups:

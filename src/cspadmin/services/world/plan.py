@@ -110,6 +110,25 @@ class PlannedRoleAssignment:
     line: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedSku:
+    """A SKU a tenant subscribes to, and where the file says so: the entry's path and
+    the line of its seats, which are checked against the store's licenses too."""
+
+    tenant_id: str
+    sku_id: str
+    seats: int
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedLicense:
+    user_id: str
+    tenant_id: str
+    sku_id: str
+
+
 @dataclass
 class WorldPlan:
     """Everything a world file describes, as domain objects with their final ids."""
@@ -127,6 +146,8 @@ class WorldPlan:
     role_assignments: list[PlannedRoleAssignment] = field(default_factory=list)
     reseller_relationships: list[ResellerRelationship] = field(default_factory=list)
     gdap_relationships: list[GdapRelationship] = field(default_factory=list)
+    subscribed_skus: list[PlannedSku] = field(default_factory=list)
+    user_licenses: list[PlannedLicense] = field(default_factory=list)
     generated: list[GeneratedId] = field(default_factory=list)
 
 

@@ -10,13 +10,14 @@ assigns roles on scopes that exist.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from cspadmin.domain.assignments import RoleAssignment
+from cspadmin.domain.csp import csp_owner_grant
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import (
     BUILTIN_BY_ID,
     BUILTIN_BY_NAME,
-    OWNER,
     Permission,
     RoleDefinition,
     custom_role,
@@ -124,14 +125,18 @@ def _role_assignment(
 
 
 def _csp_owner(planner: Planner, estate: Estate, keys: SubscriptionKeys) -> None:
+    """The grant CSP creation gives (`domain.csp.csp_owner_grant`), named from its scope,
+    role and principal as every planned assignment is, so loading the file again finds
+    the same assignment."""
     subscription = estate.subscription
     partner_id = subscription.csp_partner_tenant_id
     if partner_id is None or keys.admin_privileges_lost:
         return
     partner = planner.by_tenant_id[partner_id].tenant
     assert partner.partner is not None
-    scope = parse_scope(f"/subscriptions/{subscription.id}")
-    key = (scope.key, OWNER.id, partner.partner.admin_agents_id)
+    grant = csp_owner_grant("", subscription.id, subscription.tenant_id, partner.partner)
+    scope = parse_scope(grant.scope)
+    key = (scope.key, grant.role_definition_id, grant.principal_id)
     if key in estate.assigned:
         return  # the file spells the grant out itself
     path = (*estate.path, "csp_partner")
@@ -143,15 +148,7 @@ def _csp_owner(planner: Planner, estate: Estate, keys: SubscriptionKeys) -> None
         None,
         _assignment_name(*key),
     )
-    assignment = RoleAssignment(
-        name,
-        scope.id,
-        OWNER.id,
-        partner.partner.admin_agents_id,
-        PrincipalType.FOREIGN_GROUP,
-        subscription.tenant_id,
-    )
-    _add_assignment(planner, assignment, path)
+    _add_assignment(planner, replace(grant, name=name), path)
 
 
 def _add_assignment(planner: Planner, assignment: RoleAssignment, path: KeyPath) -> None:

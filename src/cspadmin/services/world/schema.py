@@ -61,6 +61,8 @@ class UserKeys(_Keys):
     usage_location: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")] | None = None
     directory_roles: Names = ()
     groups: Names = ()
+    licenses: Names = ()
+    """SKUs (skuPartNumber or skuId) of the tenant's `licenses` the user holds."""
 
 
 class GroupKeys(_Keys):
@@ -133,6 +135,12 @@ class SubscriptionKeys(_Keys):
     role_assignments: tuple[RoleAssignmentKeys, ...] = ()
 
 
+class SkuKeys(_Keys):
+    sku: Name
+    """A skuPartNumber (SPE_E3) or skuId of the licensing catalogue (domain/data/skus.json)."""
+    seats: Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+
+
 class TenantKeys(_Keys):
     id: Guid | None = None
     name: Name
@@ -143,6 +151,7 @@ class TenantKeys(_Keys):
     service_principals: tuple[ServicePrincipalKeys, ...] = ()
     custom_roles: tuple[CustomRoleKeys, ...] = ()
     subscriptions: tuple[SubscriptionKeys, ...] = ()
+    licenses: tuple[SkuKeys, ...] = ()
 
 
 class AccessKeys(_Keys):

@@ -1,0 +1,412 @@
+"""GDAP use cases: a partner's delegated admin relationships and its requests on them,
+and the customer's approval through the relationship's link.
+
+Who may call:
+- the partner side needs a user of a CSP partner tenant who is its Global admin or an
+  Admin agent (Partner Center's rule: `partner_center.partner_for`, ADMINISTER_CUSTOMERS);
+  another partner's relationship is simply not found;
+- the customer side needs a Global Administrator of the relationship's customer tenant,
+  signed in to that tenant (a partner's delegated roles never count).
+
+Every write goes through `ControlPlane.change()`, and the engine's delegations learn the
+new relationship once it is committed: a change is in force from the very next request.
+
+The customer's link is the admin center's (`APPROVAL_LINK`). Locally the relationship is
+opened and approved as JSON at `/adminportal/granularAdminRelationships/{id}` (see
+`api/graph/delegated_admin_approval.py`) and as a page at the link's fragment made a real
+path (`LOCAL_APPROVAL_PATH`, see `web/gdap_approval.py`). The logic lives here, for both.
+
+Refusals, besides those of `domain.gdap_lifecycle`, `domain.gdap_access` and the
+partner-role ones of `services.partner_center` (rendered in Graph's envelope):
+
+    CspadminError
+    ├── IfMatchRequired       400  badRequest          PATCH and DELETE need the entity tag
+    ├── NotTheCustomer        403  forbidden           the link opened in another tenant
+    ├── GdapNotFound          404  notFound
+    └── PreconditionFailed    412  preconditionFailed  the entity tag is not the current one
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import quote
+
+from sqlalchemy import Connection
+
+from cspadmin.authz.decision import Caller
+from cspadmin.domain.directory import Tenant
+from cspadmin.domain.directory_roles import RoleTemplate
+from cspadmin.domain.gdap import APPROVAL_WINDOW, GdapRelationship, GdapStatus
+from cspadmin.domain.gdap_lifecycle import (
+    InvalidGdapRequest,
+    RelationshipChanges,
+    RelationshipDraft,
+    RelationshipRequest,
+    approved,
+    check_deletable,
+    check_unique_name,
+    new_relationship,
+    parse_action,
+    requested,
+    requests_of,
+    terminated,
+    updated,
+)
+from cspadmin.domain.relationships import PartnerAction
+from cspadmin.errors import CspadminError
+from cspadmin.services.control_plane import Change, ControlPlane
+from cspadmin.services.directory.paging import Page, Window, sliced
+from cspadmin.services.partner_center import GlobalAdministratorRequired, partner_for
+from cspadmin.store.directory import Match, directory_roles_of, get_tenant
+from cspadmin.store.relationships import (
+    delete_gdap_relationship,
+    get_gdap_relationship,
+    list_gdap_relationships,
+    save_gdap_relationship,
+)
+
+APPROVAL_LINK = (
+    "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/"
+    "granularAdminRelationships/{id}"
+)
+LOCAL_APPROVAL_PATH = APPROVAL_LINK.split("#", 1)[1]
+"""`/partners/invitation/granularAdminRelationships/{id}`: the admin center page's fragment,
+which never reaches a server, made a real path on this one (the local stand-in)."""
+
+
+class IfMatchRequired(CspadminError):
+    code = "badRequest"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The If-Match header is required: send the @odata.etag from a GET or LIST."
+        )
+
+
+class NotTheCustomer(CspadminError):
+    code = "forbidden"
+    status = 403
+
+    def __init__(self, relationship_id: str) -> None:
+        super().__init__(
+            f"The delegated admin relationship '{relationship_id}' is addressed to another "
+            "organization. Sign in to the customer's own tenant to review it."
+        )
+
+
+class GdapNotFound(CspadminError):
+    code = "notFound"
+    status = 404
+
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"The {what} '{key}' was not found.")
+
+
+class PreconditionFailed(CspadminError):
+    code = "preconditionFailed"
+    status = 412
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The If-Match entity tag does not match the current one: the object has changed "
+            "since it was read. Read it again and retry."
+        )
+
+
+def approval_link(relationship_id: str) -> str:
+    """The link the partner sends the customer's Global administrator."""
+    return APPROVAL_LINK.format(id=relationship_id)
+
+
+def local_approval_link(authority: str, relationship_id: str) -> str:
+    """The local stand-in for `approval_link`: the same page, served at `authority`."""
+    return authority + LOCAL_APPROVAL_PATH.format(id=quote(relationship_id, safe=""))
+
+
+# -- shared by the partner-side use cases ---------------------------------------------------
+
+
+def partner_tenant(plane: ControlPlane, caller: Caller) -> Tenant:
+    return partner_for(plane, caller, PartnerAction.ADMINISTER_CUSTOMERS)
+
+
+def own_relationship(
+    connection: Connection, partner: Tenant, relationship_id: str, *, for_update: bool = False
+) -> GdapRelationship:
+    found = get_gdap_relationship(connection, relationship_id.lower(), for_update=for_update)
+    if found is None or found.partner_tenant_id != partner.id:
+        raise GdapNotFound("delegated admin relationship", relationship_id)
+    return found
+
+
+def check_etag(current: str, if_match: str | None) -> None:
+    if if_match is None or not if_match.strip():
+        raise IfMatchRequired()
+    if if_match.strip() not in ("*", current):
+        raise PreconditionFailed()
+
+
+def publish(change: Change, relationship: GdapRelationship) -> None:
+    """Save the relationship; the engine learns it once the change has committed."""
+    save_gdap_relationship(change.connection, relationship)
+    change.then(lambda engine: engine.delegations.set_gdap_relationship(relationship))
+
+
+def _customer(connection: Connection, partner: Tenant, tenant_id: str) -> Tenant:
+    try:
+        key = str(uuid.UUID(tenant_id))
+    except ValueError:
+        raise InvalidGdapRequest(
+            f"The customer tenantId '{tenant_id}' is not a tenant id (a GUID)."
+        ) from None
+    customer = get_tenant(connection, key)
+    if customer is None:
+        raise InvalidGdapRequest(f"The customer tenant '{tenant_id}' was not found.")
+    if customer.id == partner.id:
+        raise InvalidGdapRequest("A partner cannot be its own customer.")
+    return customer
+
+
+# -- relationships ---------------------------------------------------------------------------
+
+
+def create_relationship(
+    plane: ControlPlane, caller: Caller, draft: RelationshipDraft
+) -> GdapRelationship:
+    partner = partner_tenant(plane, caller)
+    now = plane.clock()
+    with plane.change() as change:
+        customer = _customer(change.connection, partner, draft.customer_tenant_id)
+        relationship = new_relationship(
+            f"{uuid.uuid4()}-{customer.id}",
+            partner.id,
+            replace(
+                draft,
+                customer_tenant_id=customer.id,
+                customer_display_name=draft.customer_display_name or customer.display_name,
+            ),
+            now,
+        )
+        existing = list_gdap_relationships(change.connection, partner.id)
+        check_unique_name(relationship.display_name, existing)
+        publish(change, relationship)
+    return relationship
+
+
+def list_relationships(
+    plane: ControlPlane, caller: Caller, match: Match | None, window: Window
+) -> Page[GdapRelationship]:
+    partner = partner_tenant(plane, caller)
+    with plane.database.connect() as connection:
+        found = list_gdap_relationships(connection, partner.id)
+    now = plane.clock()
+    return sliced([r for r in found if _matches(r, match, now)], window)
+
+
+def _matches(relationship: GdapRelationship, match: Match | None, now: datetime) -> bool:
+    """Graph's `eq` and `startswith`, ignoring case, on displayName, status or id."""
+    if match is None:
+        return True
+    values: dict[str, Callable[[], str]] = {
+        "display_name": lambda: relationship.display_name,
+        "status": lambda: relationship.status_at(now).value,
+        "id": lambda: relationship.id,
+    }
+    value, wanted = values[match.field]().lower(), match.value.lower()
+    return value.startswith(wanted) if match.prefix else value == wanted
+
+
+def get_relationship(plane: ControlPlane, caller: Caller, relationship_id: str) -> GdapRelationship:
+    partner = partner_tenant(plane, caller)
+    with plane.database.connect() as connection:
+        return own_relationship(connection, partner, relationship_id)
+
+
+def update_relationship(
+    plane: ControlPlane,
+    caller: Caller,
+    relationship_id: str,
+    if_match: str | None,
+    changes: RelationshipChanges,
+) -> GdapRelationship:
+    """PATCH, only while the relationship is `created`, against its current entity tag."""
+    partner = partner_tenant(plane, caller)
+    now = plane.clock()
+    with plane.change() as change:
+        c = change.connection
+        current = own_relationship(c, partner, relationship_id, for_update=True)
+        check_etag(current.etag, if_match)
+        if changes.customer_tenant_id is not None:
+            customer = _customer(c, partner, changes.customer_tenant_id)
+            name = changes.customer_display_name or customer.display_name
+            changes = replace(changes, customer_tenant_id=customer.id, customer_display_name=name)
+        relationship = updated(current, changes, now)
+        check_unique_name(
+            relationship.display_name, list_gdap_relationships(c, partner.id), current.id
+        )
+        publish(change, relationship)
+    return relationship
+
+
+def delete_relationship(
+    plane: ControlPlane, caller: Caller, relationship_id: str, if_match: str | None
+) -> None:
+    """DELETE, only while the relationship is `created` (it never granted anything)."""
+    partner = partner_tenant(plane, caller)
+    now = plane.clock()
+    with plane.change() as change:
+        current = own_relationship(change.connection, partner, relationship_id, for_update=True)
+        check_etag(current.etag, if_match)
+        check_deletable(current, now)
+        delete_gdap_relationship(change.connection, current.id)
+        change.then(lambda engine: engine.delegations.remove_gdap_relationship(current.id))
+
+
+# -- requests --------------------------------------------------------------------------------
+
+
+def create_request(
+    plane: ControlPlane, caller: Caller, relationship_id: str, action: str
+) -> RelationshipRequest:
+    """lockForApproval or terminate, taking effect at once."""
+    wanted = parse_action(action)
+    partner = partner_tenant(plane, caller)
+    now = plane.clock()
+    with plane.change() as change:
+        current = own_relationship(change.connection, partner, relationship_id, for_update=True)
+        relationship = requested(current, wanted, now)
+        publish(change, relationship)
+    return next(r for r in requests_of(relationship) if r.action is wanted)
+
+
+def list_requests(
+    plane: ControlPlane, caller: Caller, relationship_id: str
+) -> tuple[RelationshipRequest, ...]:
+    return requests_of(get_relationship(plane, caller, relationship_id))
+
+
+def get_request(
+    plane: ControlPlane, caller: Caller, relationship_id: str, request_id: str
+) -> RelationshipRequest:
+    for found in list_requests(plane, caller, relationship_id):
+        if found.id == request_id.lower():
+            return found
+    raise GdapNotFound("delegated admin relationship request", request_id)
+
+
+# -- the customer's side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalView:
+    """What the approval link shows the customer's signed-in user."""
+
+    relationship: GdapRelationship
+    partner: Tenant
+    customer: Tenant
+    caller_may_approve: bool
+    """A Global Administrator of the customer, looking at a relationship pending approval."""
+    link: str
+    now: datetime
+    caller_is_global_admin: bool
+    """Whatever the relationship's status: a page says why a user cannot approve."""
+
+    @property
+    def ends_if_approved_now(self) -> datetime | None:
+        """endDateTime if the customer approved at `now` (approving activates it then)."""
+        return replace(self.relationship, activated_at=self.now).end_at
+
+    @property
+    def approval_expires_at(self) -> datetime | None:
+        """When a locked request expires unapproved (None before it is locked)."""
+        locked_at = self.relationship.locked_at
+        return None if locked_at is None else locked_at + APPROVAL_WINDOW
+
+
+def open_approval(plane: ControlPlane, caller: Caller, relationship_id: str) -> ApprovalView:
+    """Who asks for which roles, for how long, and whether the caller may approve."""
+    with plane.database.connect() as connection:
+        relationship = _addressed_to(connection, caller, relationship_id)
+        partner = get_tenant(connection, relationship.partner_tenant_id)
+        customer = get_tenant(connection, relationship.customer_tenant_id)
+        assert partner is not None and customer is not None
+        global_admin = _is_global_admin(plane, connection, caller)
+    now = plane.clock()
+    pending = relationship.status_at(now) is GdapStatus.APPROVAL_PENDING
+    link = approval_link(relationship.id)
+    return ApprovalView(
+        relationship, partner, customer, global_admin and pending, link, now, global_admin
+    )
+
+
+def approve(plane: ControlPlane, caller: Caller, relationship_id: str) -> ApprovalView:
+    """The customer's Global Administrator approves: the relationship is active from now
+    and ends after its duration; its access assignments can now be made."""
+    _customer_change(
+        plane,
+        caller,
+        relationship_id,
+        "approve this admin relationship request",
+        lambda r, customer, now: approved(
+            replace(r, customer_display_name=customer.display_name), caller.object_id, now
+        ),
+    )
+    return open_approval(plane, caller, relationship_id)
+
+
+def terminate_as_customer(
+    plane: ControlPlane, caller: Caller, relationship_id: str
+) -> ApprovalView:
+    """The customer ends an active relationship; the partner's access ends at once."""
+    _customer_change(
+        plane,
+        caller,
+        relationship_id,
+        "end this admin relationship",
+        lambda r, _customer, now: terminated(r, now),
+    )
+    return open_approval(plane, caller, relationship_id)
+
+
+def _customer_change(
+    plane: ControlPlane,
+    caller: Caller,
+    relationship_id: str,
+    what: str,
+    change_to: Callable[[GdapRelationship, Tenant, datetime], GdapRelationship],
+) -> GdapRelationship:
+    now = plane.clock()
+    with plane.change() as change:
+        c = change.connection
+        current = _addressed_to(c, caller, relationship_id, for_update=True)
+        customer = get_tenant(c, current.customer_tenant_id)
+        assert customer is not None
+        if not _is_global_admin(plane, c, caller):
+            raise GlobalAdministratorRequired(customer, what)
+        relationship = change_to(current, customer, now)
+        publish(change, relationship)
+    return relationship
+
+
+def _addressed_to(
+    connection: Connection, caller: Caller, relationship_id: str, *, for_update: bool = False
+) -> GdapRelationship:
+    found = get_gdap_relationship(connection, relationship_id.lower(), for_update=for_update)
+    if found is None:
+        raise GdapNotFound("delegated admin relationship", relationship_id)
+    if caller.is_foreign or found.customer_tenant_id != caller.tenant_id:
+        raise NotTheCustomer(relationship_id)
+    return found
+
+
+def _is_global_admin(plane: ControlPlane, connection: Connection, caller: Caller) -> bool:
+    """A Global Administrator of the caller's own tenant, directly or through a group."""
+    if caller.is_foreign:
+        return False
+    principals = {caller.object_id, *plane.engine.groups_of(caller.object_id)}
+    held = directory_roles_of(connection, caller.tenant_id, principals)
+    return RoleTemplate.GLOBAL_ADMINISTRATOR in held

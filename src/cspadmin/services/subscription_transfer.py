@@ -1,0 +1,406 @@
+"""Moving a subscription to another tenant, and what it loses on the way, as Azure does.
+
+When a subscription changes directory, Azure permanently deletes every role assignment
+at the subscription and below it (groups, resources) and every deny assignment there;
+the resources stay. A CSP subscription also leaves CSP: the partner drops out of
+`managedByTenants` (and so out of the partner's Azure plan), and its AdminAgents lose the
+Owner grant with everything else, from the very next request. It also leaves its
+management group, which belongs to the old tenant.
+
+The closest documented ARM operation is Microsoft.Subscription's ownership transfer,
+in two steps (2021-10-01):
+1. offer: `PUT /providers/Microsoft.Subscription/aliases/{alias}` with
+   `properties.subscriptionId` (an existing subscription) and
+   `additionalProperties.subscriptionTenantId` / `subscriptionOwnerId` (the destination
+   and the principal there who must accept). The alias is the source tenant's; the offer
+   is `Pending` for seven days. Making it needs Owner on the subscription (both
+   `Microsoft.Subscription/aliases/write` and `Microsoft.Authorization/roleAssignments/
+   delete` there), since the transfer deletes every role assignment in it;
+2. accept: `POST /providers/Microsoft.Subscription/subscriptions/{id}/acceptOwnership`
+   by that owner, signed in to the destination tenant; the subscription moves and the
+   owner becomes its only Owner (otherwise nobody could manage it).
+Azure documents the offer fields for creating MCA subscriptions across tenants and the
+`subscriptionId` field for aliasing an existing subscription; combining them to move an
+existing subscription is this emulator's reading [unverified], as is the seven-day
+expiry (taken from EA's cross-tenant creation requests). Deleting the alias withdraws
+the offer. Azure documents that CSP subscriptions cannot change directory through the
+portal; the issue asks for the transfer anyway (a CSP customer moving off CSP), so it is
+allowed.
+`cspadmin subscription transfer` performs the move directly, for local use.
+
+The old tenant's custom roles lose the subscription (and every scope in it) from their
+assignable scopes, and those assignable nowhere else are deleted, as Azure deletes them
+(`store.rbac.release_custom_roles`).
+
+Not modelled: managed identities, Key Vault access policies.
+
+    CspadminError
+    ├── TransferRefused                 400  InvalidParameter: same tenant, unknown tenant
+    │                                          or owner, an owner outside the destination
+    ├── OwnershipTransferNotFound       404  no offer awaits this caller
+    └── OwnershipTransferExpired        400  the offer is older than seven days
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from cspadmin.authz.decision import Caller, MissingLinkKind
+from cspadmin.authz.engine import Engine
+from cspadmin.domain.assignments import RoleAssignment
+from cspadmin.domain.csp import (
+    AcceptOwnership,
+    OwnershipOffer,
+    SubscriptionAlias,
+    is_display_name,
+)
+from cspadmin.domain.directory import PrincipalType
+from cspadmin.domain.estate import Subscription
+from cspadmin.domain.roles import OWNER
+from cspadmin.domain.scope import is_guid
+from cspadmin.errors import (
+    AuthorizationFailed,
+    BadRequest,
+    NotFound,
+    SubscriptionNotFound,
+)
+from cspadmin.services.control_plane import Change, ControlPlane
+from cspadmin.services.csp_subscriptions import ALIAS_WRITE, Cause, Initiator, record
+from cspadmin.services.subscription_aliases import (
+    AliasOutcome,
+    AliasRequest,
+    AliasTaken,
+    InvalidParameter,
+    MissingParameter,
+    answer,
+    answer_existing,
+    check_alias_name,
+)
+from cspadmin.store import rbac
+from cspadmin.store.aliases import accept_offer, get_alias, latest_offer, save_alias
+from cspadmin.store.directory import get_tenant, get_user, object_kind
+from cspadmin.store.estate import get_subscription, move_subscription
+
+ASSIGNMENT_DELETE = "Microsoft.Authorization/roleAssignments/delete"
+ACCEPT = "Microsoft.Subscription/subscriptions/acceptOwnership/action"
+READ_SUBSCRIPTION = "Microsoft.Resources/subscriptions/read"
+_OWNER_KINDS = {"User": PrincipalType.USER, "ServicePrincipal": PrincipalType.SERVICE_PRINCIPAL}
+Owner = tuple[str, PrincipalType]
+"""The principal that becomes a moved subscription's Owner: its object id and type."""
+
+
+class TransferRefused(InvalidParameter):
+    pass
+
+
+class OwnershipTransferNotFound(NotFound):
+    code = "OwnershipTransferNotFound"
+
+    def __init__(self, subscription_id: str) -> None:
+        super().__init__(
+            f"No ownership transfer of subscription '{subscription_id}' awaits the caller."
+        )
+
+
+class OwnershipTransferExpired(BadRequest):
+    code = "OwnershipTransferExpired"
+
+    def __init__(self, subscription_id: str) -> None:
+        super().__init__(
+            f"The ownership transfer of subscription '{subscription_id}' has expired: it "
+            "was not accepted within seven days. Ask for a new one."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A subscription in its new tenant and what it lost."""
+
+    subscription: Subscription
+    previous_tenant_id: str
+    role_assignments: tuple[str, ...]
+    deny_assignments: tuple[str, ...]
+    owner_grant: RoleAssignment | None = None
+    custom_roles: rbac.ReleasedRoles = field(default_factory=rbac.ReleasedRoles)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferStatus:
+    alias: SubscriptionAlias
+    offer: OwnershipOffer
+    state: AcceptOwnership
+    subscription: Subscription
+    owner_name: str | None
+
+
+# -- the move itself ---------------------------------------------------------------------
+
+
+def transfer_subscription(
+    plane: ControlPlane,
+    subscription_id: str,
+    to_tenant: str,
+    *,
+    owner: str | None = None,
+    actor_id: str | None = None,
+) -> Transfer:
+    """Move the subscription to `to_tenant` (id or domain); `owner` (UPN or object id of
+    a user or service principal there) becomes its Owner. An operator's action: no
+    caller is authorized here (the CLI's `subscription transfer`)."""
+    with plane.change() as change:
+        connection = change.connection
+        subscription = _subscription(connection, subscription_id)
+        tenant = get_tenant(connection, to_tenant)
+        if tenant is None:
+            raise TransferRefused(f"There is no tenant '{to_tenant}'.")
+        new_owner = _owner_in(connection, owner, tenant.id) if owner else None
+        return move(change, plane, subscription, tenant.id, new_owner, None, actor_id)
+
+
+def move(
+    change: Change,
+    plane: ControlPlane,
+    subscription: Subscription,
+    tenant_id: str,
+    owner: Owner | None,
+    display_name: str | None,
+    actor_id: str | None,
+) -> Transfer:
+    """Move `subscription` to `tenant_id` in `change`, leaving behind what Azure deletes
+    (assignments in it, its place in the old tenant's custom roles); `owner` becomes its
+    Owner there."""
+    if tenant_id == subscription.tenant_id:
+        raise TransferRefused(
+            f"Subscription '{subscription.id}' already belongs to tenant {tenant_id}."
+        )
+    moved = replace(
+        subscription,
+        tenant_id=tenant_id,
+        csp_partner_tenant_id=None,
+        management_group=None,
+        display_name=display_name or subscription.display_name,
+    )
+    left = move_subscription(change.connection, moved)
+    roles = rbac.release_custom_roles(change.connection, subscription.tenant_id, moved.id)
+    grant = None
+    if owner is not None:
+        grant = _owner_grant(moved, owner)
+        rbac.create_role_assignment(
+            change.connection, grant, created_at=plane.clock(), created_by=actor_id
+        )
+
+    def apply(engine: Engine) -> None:
+        engine.add_subscription(moved.id, tenant_id)
+        for name in left.role_assignments:
+            engine.remove_assignment(name)
+        for name in left.deny_assignments:
+            engine.remove_deny(name)
+        for role in roles.narrowed:
+            engine.add_role(role)
+        for role_id in roles.deleted:
+            engine.remove_role(role_id)
+        if grant is not None:
+            engine.add_assignment(grant)
+
+    change.then(apply)
+    return Transfer(
+        moved, subscription.tenant_id, left.role_assignments, left.deny_assignments, grant, roles
+    )
+
+
+def _owner_grant(subscription: Subscription, owner: Owner) -> RoleAssignment:
+    return RoleAssignment(
+        str(uuid.uuid4()),
+        f"/subscriptions/{subscription.id}",
+        OWNER.id,
+        owner[0],
+        owner[1],
+        subscription.tenant_id,
+    )
+
+
+def _owner_in(connection: Connection, text: str, tenant_id: str) -> Owner:
+    """A user (UPN or id) or service principal (id) of the destination tenant."""
+    user = get_user(connection, text)
+    owner_id = user.id if user else (str(uuid.UUID(text)) if is_guid(text) else None)
+    found = object_kind(connection, owner_id) if owner_id else None
+    if owner_id is None or found is None or found[0] not in _OWNER_KINDS:
+        raise TransferRefused(f"'{text}' is no user or service principal.")
+    if found[1] != tenant_id:
+        raise TransferRefused(f"'{text}' does not belong to the destination tenant {tenant_id}.")
+    return owner_id, _OWNER_KINDS[found[0]]
+
+
+def _subscription(connection: Connection, subscription_id: str) -> Subscription:
+    found = get_subscription(connection, subscription_id) if is_guid(subscription_id) else None
+    if found is None:
+        raise SubscriptionNotFound(subscription_id)
+    return found
+
+
+# -- the offer: an alias of an existing subscription -----------------------------------
+
+
+def alias_existing(
+    plane: ControlPlane, initiator: Initiator, name: str, request: AliasRequest
+) -> AliasOutcome:
+    """PUT an alias with `subscriptionId`: name an existing subscription of the caller's
+    tenant, and offer it to another tenant when the destination is given."""
+    check_alias_name(name)
+    caller = initiator.caller
+    subscription_id = _existing_id(request)
+    _authorize_offer(plane, initiator, subscription_id)
+    now = plane.clock()
+    try:
+        with plane.change() as change:
+            existing = get_alias(change.connection, caller.tenant_id, name)
+            if existing is not None:
+                return answer(change.connection, existing)
+            subscription = _subscription(change.connection, subscription_id)
+            offer = _offer(change.connection, request, subscription, now)
+            alias = SubscriptionAlias(
+                caller.tenant_id, name, subscription.id, now, caller.object_id, offer=offer
+            )
+            if not save_alias(change.connection, alias):
+                raise AliasTaken()
+            if offer is not None:
+                scope = f"/subscriptions/{subscription.id}"
+                record(
+                    change.connection,
+                    initiator,
+                    now,
+                    ALIAS_WRITE,
+                    scope,
+                    caller.tenant_id,
+                    Cause(ALIAS_WRITE, alias.id),
+                )
+    except AliasTaken:
+        return answer_existing(plane, caller.tenant_id, name)
+    return AliasOutcome(alias, subscription, created=True)
+
+
+def _existing_id(request: AliasRequest) -> str:
+    text = request.subscription_id or ""
+    if not is_guid(text):
+        raise InvalidParameter(f"The subscription id '{text}' is not valid.")
+    if request.display_name is not None or request.billing_scope is not None:
+        raise InvalidParameter(
+            "billingScope and displayName are not allowed with subscriptionId: an alias of "
+            "an existing subscription does not change it."
+        )
+    return str(uuid.UUID(text))
+
+
+def _authorize_offer(plane: ControlPlane, initiator: Initiator, subscription_id: str) -> None:
+    scope = f"/subscriptions/{subscription_id}"
+    for action in (ALIAS_WRITE, ASSIGNMENT_DELETE):
+        decision = plane.engine.decide(initiator.caller, action, scope)
+        if decision.allowed:
+            continue
+        assert decision.missing is not None
+        if decision.missing.kind is MissingLinkKind.UNKNOWN_SCOPE:
+            raise SubscriptionNotFound(subscription_id)
+        raise AuthorizationFailed(
+            initiator.name, initiator.caller.object_id, action, scope, decision.missing.message
+        )
+
+
+def _offer(
+    connection: Connection, request: AliasRequest, subscription: Subscription, now: datetime
+) -> OwnershipOffer | None:
+    tenant_text, owner_text = request.subscription_tenant_id, request.subscription_owner_id
+    if tenant_text is None and owner_text is None:
+        return None
+    if tenant_text is None or owner_text is None:
+        raise InvalidParameter(
+            "An ownership transfer names both subscriptionTenantId and subscriptionOwnerId."
+        )
+    tenant = get_tenant(connection, tenant_text) if is_guid(tenant_text) else None
+    if tenant is None:
+        raise TransferRefused(f"There is no tenant '{tenant_text}'.")
+    if tenant.id == subscription.tenant_id:
+        raise TransferRefused(
+            f"Subscription '{subscription.id}' already belongs to tenant {tenant.id}."
+        )
+    owner_id, _ = _owner_in(connection, owner_text, tenant.id)
+    return OwnershipOffer(tenant.id, owner_id, now)
+
+
+# -- acceptance --------------------------------------------------------------------------
+
+
+def accept_ownership(
+    plane: ControlPlane, caller: Caller, subscription_id: str, display_name: str | None
+) -> Transfer:
+    """The offered owner, signed in to the destination tenant, takes the subscription
+    (the middleware records the request in its activity log)."""
+    if display_name is None or not display_name.strip():
+        raise MissingParameter("DisplayName")
+    if not is_display_name(display_name):
+        raise InvalidParameter(
+            "The subscription display name must be 1 to 64 printable characters."
+        )
+    key = str(uuid.UUID(subscription_id)) if is_guid(subscription_id) else None
+    now = plane.clock()
+    with plane.change() as change:
+        alias = latest_offer(change.connection, key) if key else None
+        offer = alias.offer if alias else None
+        if alias is None or offer is None or not _is_offered_to(offer, caller):
+            raise OwnershipTransferNotFound(subscription_id)
+        state = offer.state_at(now)
+        if state is AcceptOwnership.EXPIRED:
+            raise OwnershipTransferExpired(subscription_id)
+        subscription = _subscription(change.connection, alias.subscription_id)
+        if state is AcceptOwnership.COMPLETED or not accept_offer(change.connection, alias, now):
+            return Transfer(subscription, subscription.tenant_id, (), ())
+        owner = _owner_in(change.connection, offer.owner_id, offer.tenant_id)
+        transfer = move(
+            change,
+            plane,
+            subscription,
+            offer.tenant_id,
+            owner,
+            display_name.strip(),
+            caller.object_id,
+        )
+    return transfer
+
+
+def _is_offered_to(offer: OwnershipOffer, caller: Caller) -> bool:
+    return (
+        not caller.is_foreign
+        and caller.object_id == offer.owner_id
+        and caller.tenant_id == offer.tenant_id
+    )
+
+
+def offer_status(plane: ControlPlane, caller: Caller, subscription_id: str) -> OfferStatus:
+    """The latest offer of the subscription, for its owner-to-be or anyone who may read
+    the subscription (on either side of the move)."""
+    key = str(uuid.UUID(subscription_id)) if is_guid(subscription_id) else None
+    with plane.database.connect() as connection:
+        alias = latest_offer(connection, key) if key else None
+        subscription = get_subscription(connection, key) if key else None
+        owner = get_user(connection, alias.offer.owner_id) if alias and alias.offer else None
+    if alias is None or alias.offer is None or subscription is None:
+        raise OwnershipTransferNotFound(subscription_id)
+    scope = f"/subscriptions/{subscription.id}"
+    readable = plane.engine.is_allowed(caller, READ_SUBSCRIPTION, scope)
+    if not (_is_offered_to(alias.offer, caller) or readable):
+        raise OwnershipTransferNotFound(subscription_id)
+    state = alias.offer.state_at(plane.clock())
+    name = owner.user_principal_name if owner else None
+    return OfferStatus(alias, alias.offer, state, subscription, name)
+
+
+def moved_to(plane: ControlPlane, caller: Caller, subscription_id: str) -> bool:
+    """Whether the subscription now belongs to the caller's tenant (a finished move)."""
+    if caller.is_foreign or not is_guid(subscription_id):
+        return False
+    with plane.database.connect() as connection:
+        found = get_subscription(connection, subscription_id)
+    return found is not None and found.tenant_id == caller.tenant_id
