@@ -14,6 +14,7 @@ from rich.table import Table
 from cspadmin.api.endpoints import Endpoints
 from cspadmin.authz.decision import Caller
 from cspadmin.authz.engine import Engine
+from cspadmin.cli.activity import InvalidWindow, activity_table, window_start
 from cspadmin.errors import CspadminError
 from cspadmin.server.run import REALM_PORT, PortUnavailable, bind, prepare
 from cspadmin.server.run import serve as run_server
@@ -24,9 +25,10 @@ from cspadmin.services.audit import (
     audit_partner,
     partner_tenants,
 )
-from cspadmin.services.control_plane import ControlPlane
+from cspadmin.services.control_plane import ControlPlane, utcnow
 from cspadmin.services.subscription_transfer import transfer_subscription
 from cspadmin.services.world import demo_world_path, load_world
+from cspadmin.store.activity import list_events
 from cspadmin.store.database import Database, default_data_dir
 from cspadmin.store.directory import get_service_principal, get_tenant, get_user
 from cspadmin.store.snapshot import load_engine
@@ -176,6 +178,43 @@ def _audit_table(title: str, audits: list[SubscriptionAudit]) -> Table:
         "able to create resource groups there."
     )
     return table
+
+
+@app.command()
+def activity(
+    since: Annotated[
+        str, typer.Option(help="An ISO-8601 duration back from now (PT2H, P7D) or a time.")
+    ] = "P1D",
+    tenant: Annotated[str | None, typer.Option(help="Tenant domain or id.")] = None,
+    subscription: Annotated[str | None, typer.Option(help="Subscription id.")] = None,
+    caller: Annotated[str | None, typer.Option(help="UPN or app id of the caller.")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only refused writes.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, the newest.")] = 100,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show the activity log: every write, refused ones too, Partner Center steps included."""
+    database = _open(database_url, data_dir)
+    try:
+        start = window_start(since, utcnow())
+    except InvalidWindow as error:
+        console.print(f"[red]{escape(str(error))}[/]")
+        raise typer.Exit(code=1) from None
+    with database.connect() as connection:
+        found = get_tenant(connection, tenant) if tenant else None
+        if tenant and found is None:
+            console.print(f"[red]No tenant {escape(repr(tenant))}.[/]")
+            raise typer.Exit(code=1)
+        events = list_events(
+            connection,
+            since=start,
+            tenant_id=found.id if found else None,
+            subscription_id=subscription,
+            caller=caller,
+            status="Failed" if failed else None,
+            limit=limit,
+        )
+    console.print(activity_table(events[::-1], f"Activity since {start:%Y-%m-%d %H:%M} UTC"))
 
 
 @app.command()
