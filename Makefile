@@ -8,7 +8,7 @@ AZ_VENV := .venv-az
 AZ_STAMP := $(AZ_VENV)/.installed
 AZ_PACKAGES := azure-cli==2.91.0 azure-identity==1.27.0
 
-.PHONY: run demo test lint typecheck pytest acceptance az bench clean
+.PHONY: run demo test lint typecheck pytest acceptance az bench bench-replicas clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -47,6 +47,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(PY) bench/authz_bench.py
+
+bench-replicas: $(STAMP)
+	$(PY) bench/replica_bench.py
 
 clean:
 	rm -rf $(VENV) $(AZ_VENV)

@@ -18,6 +18,7 @@ from cspadmin.domain.gdap import (
     GdapRelationship,
     GdapStatus,
     access_assignment_id,
+    etag,
 )
 from cspadmin.domain.gdap_access import (
     DuplicateAccessContainer,
@@ -197,6 +198,24 @@ def test_a_created_relationship_changes_and_each_change_gets_a_new_version() -> 
     assert changed.etag != relationship.etag
 
 
+def test_a_patch_never_changes_the_relationships_customer() -> None:
+    """The id ends with the customer's tenant id: another customer needs a new one."""
+    relationship = created()
+    for other in ("d3f1a6b2-0c4e-4a7d-9b8e-000000000101", "not-a-tenant"):
+        with pytest.raises(InvalidGdapRequest, match="cannot be changed"):
+            updated(relationship, RelationshipChanges(customer_tenant_id=other), NOW)
+    same = updated(
+        relationship,
+        RelationshipChanges(customer_tenant_id=CUSTOMER.upper(), customer_display_name="WWI"),
+        NOW,
+    )
+    assert (same.id, same.customer_tenant_id, same.customer_display_name) == (
+        relationship.id,
+        CUSTOMER,
+        "WWI",
+    )
+
+
 def test_a_change_adding_global_administrator_to_an_auto_extending_relationship_is_refused() -> (
     None
 ):
@@ -371,6 +390,18 @@ def test_one_assignment_per_group_changed_in_place_then_removed() -> None:
     [assignment] = changed.access_assignments
     assert (assignment.role_template_ids, assignment.version) == ((READERS,), 2)
     assert without_assignment(changed, GROUP, NOW).access_assignments == ()
+
+
+def test_an_assignment_change_moves_its_own_entity_tag_not_the_relationships() -> None:
+    """Graph's assignments are entities of their own, with their own tag in If-Match; the
+    relationship's tag covers only its own properties, which no assignment changes."""
+    relationship = with_assignment(active(), GROUP, [HELPDESK], NOW)
+    changed = with_changed_assignment(relationship, GROUP, [READERS], NOW + DAY)
+    removed = without_assignment(changed, GROUP, NOW + DAY)
+    assert changed.etag == relationship.etag == removed.etag == active().etag
+    tag = access_assignment_id(relationship.id, GROUP)
+    [before], [after] = relationship.access_assignments, changed.access_assignments
+    assert etag(tag, after.version) != etag(tag, before.version)
 
 
 # -- what the authorization rule sees ---------------------------------------------------------

@@ -21,6 +21,7 @@ from cspadmin.services.directory.rules import may_assign_licenses, may_read_subs
 from cspadmin.services.world import demo_world_path, load_world
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_user, save_user
+from cspadmin.store.journal import Fact, reseller_key
 from cspadmin.store.relationships import save_reseller_relationship
 
 CONTOSO_ID = "d3f1a6b2-0c4e-4a7d-9b8e-000000000101"
@@ -72,7 +73,7 @@ def test_a_partner_agent_without_dap_holds_no_licensing_role(plane: ControlPlane
     withdrawn = ResellerRelationship(PARTNER_ID, CONTOSO_ID, dap=False)
     with plane.change() as change:
         save_reseller_relationship(change.connection, withdrawn)
-        change.then(lambda engine: engine.delegations.set_reseller_relationship(withdrawn))
+        change.touched(Fact.RESELLER_RELATIONSHIP, reseller_key(PARTNER_ID, CONTOSO_ID))
 
     with pytest.raises(InsufficientPrivileges):
         licenses.list_subscribed_skus(plane, alice)

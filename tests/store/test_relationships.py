@@ -24,6 +24,7 @@ from cspadmin.store.directory import save_tenant
 from cspadmin.store.relationships import (
     delete_gdap_relationship,
     get_gdap_relationship,
+    get_reseller_relationship,
     list_gdap_relationships,
     list_reseller_relationships,
     save_gdap_relationship,
@@ -82,6 +83,23 @@ def test_saving_a_reseller_relationship_again_updates_dap_and_state(
     with database.connect() as connection:
         assert list_reseller_relationships(connection) == [removed]
     assert not removed.grants_delegated_access
+
+
+def test_a_reseller_relationship_is_found_by_its_pair_whatever_its_state(
+    database: Database, tenants: tuple[Tenant, Tenant]
+) -> None:
+    partner, customer = tenants
+    other = a_customer("Northwind")
+    ended = ResellerRelationship(partner.id, customer.id, False, RelationshipState.TERMINATED)
+    active = ResellerRelationship(partner.id, other.id, dap=True)
+    with database.begin() as connection:
+        save_tenant(connection, other)
+        save_reseller_relationship(connection, ended)
+        save_reseller_relationship(connection, active)
+    with database.connect() as connection:
+        assert get_reseller_relationship(connection, partner.id, customer.id) == ended
+        assert get_reseller_relationship(connection, partner.id, other.id) == active
+        assert get_reseller_relationship(connection, customer.id, partner.id) is None
 
 
 # -- GDAP relationships --------------------------------------------------------------------

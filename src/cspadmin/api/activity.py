@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -25,11 +26,21 @@ from cspadmin.store.activity import append_event
 log = logging.getLogger("cspadmin.activity")
 _WRITES = {"PUT", "PATCH", "POST", "DELETE"}
 _SECRET_IN_PATH = re.compile(r"(/invitations/)[^/]+", re.IGNORECASE)
+ARM_CORRELATION = ("x-ms-client-request-id", "client-request-id")
+"""The headers ARM and Graph clients send their correlation id in, first found wins."""
+PARTNER_CENTER_CORRELATION = ("ms-correlationid",)
 
 
 def redacted_path(path: str) -> str:
     """The path with any secret it carries (an invitation link's token) blanked out."""
     return _SECRET_IN_PATH.sub(r"\1(redacted)", path)
+
+
+def correlation_id(headers: Mapping[str, str], names: Sequence[str]) -> str:
+    """The correlation id the client sent in the first of the `names` headers it used
+    (lower-case names), or a new one."""
+    sent = (headers.get(name) for name in names)
+    return next((value for value in sent if value), None) or str(uuid.uuid4())
 
 
 def note_operation(request: Request, operation: str, scope: str) -> None:
@@ -80,9 +91,7 @@ class ActivityLog:
             scope=target,
             status="Succeeded" if status < 400 else "Failed",
             status_code=status,
-            correlation_id=headers.get("x-ms-client-request-id")
-            or headers.get("client-request-id")
-            or str(uuid.uuid4()),
+            correlation_id=correlation_id(headers, ARM_CORRELATION),
             tenant_id=tenant_id,
             subscription_id=_subscription_of(target),
             caller_id=caller_id,

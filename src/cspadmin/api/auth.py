@@ -13,16 +13,18 @@ the token is refused with 401, as a sign-in would be, from the very next request
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from cspadmin.api.activity import note_caller
+from cspadmin.api.activity import correlation_id, note_caller
 from cspadmin.api.errors import WireError
 from cspadmin.api.jwt_issuer import InvalidToken
 from cspadmin.api.state import AppState, state_of
 from cspadmin.authz.decision import Caller
+from cspadmin.services.csp_subscriptions import Initiator
 from cspadmin.services.tokens import delegated_into
 
 
@@ -34,6 +36,16 @@ class Principal:
     name: str
     """UPN for users, app id for service principals: what Azure's messages show."""
     is_user: bool
+
+
+def initiator(
+    request: Request, principal: Principal, correlation_headers: Sequence[str]
+) -> Initiator:
+    """The caller as the activity log names it, with the correlation id the client sent
+    in its surface's header (`api.activity.ARM_CORRELATION`, `PARTNER_CENTER_CORRELATION`),
+    for the events a service records on the caller's behalf."""
+    correlation = correlation_id(request.headers, correlation_headers)
+    return Initiator(principal.caller, principal.name, correlation)
 
 
 def _bearer(request: Request) -> str:

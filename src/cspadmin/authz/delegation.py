@@ -34,9 +34,15 @@ class Delegations:
     def set_partner(self, tenant_id: str, profile: PartnerProfile) -> None:
         self._partners[tenant_id] = profile
 
+    def remove_partner(self, tenant_id: str) -> None:
+        self._partners.pop(tenant_id, None)
+
     def set_reseller_relationship(self, relationship: ResellerRelationship) -> None:
         key = (relationship.partner_tenant_id, relationship.customer_tenant_id)
         self._reseller[key] = relationship
+
+    def remove_reseller_relationship(self, partner_tenant_id: str, customer_tenant_id: str) -> None:
+        self._reseller.pop((partner_tenant_id, customer_tenant_id), None)
 
     def set_gdap_relationship(self, relationship: GdapRelationship) -> None:
         self.remove_gdap_relationship(relationship.id)

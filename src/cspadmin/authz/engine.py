@@ -64,7 +64,10 @@ class Engine:
         self._subscription_group: dict[str, str] = {}
         self._group_tenant: dict[str, str] = {}  # management group (lower) -> tenant
         self._group_parent: dict[str, str] = {}
-        self.delegations = Delegations(lambda: self.clock())
+        # The clock itself, not a closure over `self`: with no reference cycle, a replaced
+        # engine is freed as soon as the last request using it is done, even though
+        # `load_engine` has moved it to the garbage collector's permanent generation.
+        self.delegations = Delegations(clock)
         self._closure: dict[str, frozenset[str]] = {}
         self._own: dict[str, frozenset[str]] = {}  # object id -> itself and its groups
         self._chains: dict[str, _Chain] = {}
@@ -80,6 +83,30 @@ class Engine:
     def add_principal(self, object_id: str, tenant_id: str, kind: PrincipalType) -> None:
         self._home[object_id] = tenant_id
         self._kind[object_id] = kind
+
+    def remove_principal(self, object_id: str) -> None:
+        """Forget a deleted directory object: its home, and its memberships either way."""
+        self._home.pop(object_id, None)
+        self._kind.pop(object_id, None)
+        self.set_groups(object_id, ())
+        for member in self._members_of.pop(object_id, ()):
+            self._groups_of[member].discard(object_id)
+        self._closure.clear()
+        self._own.clear()
+
+    def set_groups(self, member_id: str, group_ids: Iterable[str]) -> None:
+        """Make `group_ids` exactly the groups `member_id` is a direct member of."""
+        wanted = set(group_ids)
+        held = self._groups_of.pop(member_id, set())
+        for group in held - wanted:
+            self._members_of[group].discard(member_id)
+        for group in wanted - held:
+            self._members_of[group].add(member_id)
+        if wanted:
+            self._groups_of[member_id] = wanted
+        if wanted != held:
+            self._closure.clear()
+            self._own.clear()
 
     def add_member(self, group_id: str, member_id: str) -> None:
         self._groups_of[member_id].add(group_id)
@@ -114,6 +141,11 @@ class Engine:
             self._group_parent[name.lower()] = parent.lower()
         else:
             self._group_parent.pop(name.lower(), None)
+        self._chains.clear()
+
+    def remove_management_group(self, name: str) -> None:
+        self._group_tenant.pop(name.lower(), None)
+        self._group_parent.pop(name.lower(), None)
         self._chains.clear()
 
     def add_assignment(self, assignment: RoleAssignment) -> None:

@@ -106,7 +106,7 @@ def subscription_transfer(
     data_dir: DataDir = None,
 ) -> None:
     """Move a subscription to another tenant, deleting its role and deny assignments (and
-    its CSP partner) as Azure does. A running server sees the change after a restart."""
+    its CSP partner) as Azure does. A running server sees it from its next request."""
     database = _open(database_url, data_dir)
     plane = ControlPlane.open(database)
     try:

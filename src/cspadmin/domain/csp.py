@@ -54,6 +54,17 @@ class InvalidBillingScope(BadRequest):
         )
 
 
+class MissingParameter(BadRequest):
+    code = "MissingParameter"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Required parameter {name} not provided.")
+
+
+class InvalidParameter(BadRequest):
+    code = "InvalidParameter"
+
+
 class Workload(enum.StrEnum):
     PRODUCTION = "Production"
     DEV_TEST = "DevTest"
@@ -101,6 +112,19 @@ def is_alias_name(name: str) -> bool:
 
 def is_display_name(text: str) -> bool:
     return 0 < len(text.strip()) <= MAX_DISPLAY_NAME and text.isprintable()
+
+
+def checked_display_name(text: str | None) -> str:
+    """A subscription's display name, as a new subscription or a moved one takes it:
+    stripped, 1 to 64 printable characters [unverified]; MissingParameter when absent or
+    blank, InvalidParameter otherwise."""
+    if text is None or not text.strip():
+        raise MissingParameter("DisplayName")
+    if not is_display_name(text):
+        raise InvalidParameter(
+            f"The subscription display name must be 1 to {MAX_DISPLAY_NAME} printable characters."
+        )
+    return text.strip()
 
 
 def is_reseller_id(text: str) -> bool:

@@ -5,6 +5,13 @@ Graph holds one assignment per security group in a relationship; a second one fo
 same group is a conflict (update the first instead). An assignment is in force as soon
 as it is made (Graph's `pending` provisioning is instant here) and ends with the very
 next request once it is deleted or its relationship stops being active.
+
+Entity tags: an assignment is its own Graph entity with its own `@odata.etag` (Graph's
+update and delete of a delegatedAdminAccessAssignment take that one in If-Match), so
+changing an assignment bumps the assignment's `version`, never the relationship's. The
+relationship's tag covers only the relationship's own properties, none of which an
+assignment changes (its JSON does not embed its assignments): a partner's PATCH of the
+relationship is not refused because an assignment changed meanwhile.
 """
 
 from __future__ import annotations

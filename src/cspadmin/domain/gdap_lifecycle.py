@@ -11,8 +11,9 @@ Refusals, each with the code the GDAP service answers with (rendered in Graph's 
 (`domain.gdap_access` adds DuplicateAccessContainer, 409 conflict.)
 
 Where Graph's documentation is silent this follows what a partner would expect:
-a relationship is always for a named customer; role ids are compared without regard to
-case and repeated ones count once; requests take effect at once (no `pending`).
+a relationship is always for a named customer, which a PATCH cannot change (its id ends
+with the customer's tenant id); role ids are compared without regard to case and
+repeated ones count once; requests take effect at once (no `pending`).
 """
 
 from __future__ import annotations
@@ -206,13 +207,13 @@ def updated(
         relationship, now, {GdapStatus.CREATED}, "only a created relationship can change"
     )
     r = relationship
+    check_same_customer(r, changes.customer_tenant_id)
     roles = r.role_template_ids if changes.role_ids is None else checked_roles(changes.role_ids)
     auto_extend = changes.auto_extend_duration or r.auto_extend_duration
     return replace(
         r,
         display_name=_or(changes.display_name, checked_display_name, r.display_name),
         duration=_or(changes.duration, checked_duration, r.duration),
-        customer_tenant_id=changes.customer_tenant_id or r.customer_tenant_id,
         customer_display_name=(
             checked_customer_name(changes.customer_display_name)
             if changes.customer_display_name is not None
@@ -223,6 +224,27 @@ def updated(
         modified_at=now,
         version=r.version + 1,
     )
+
+
+def check_same_customer(relationship: GdapRelationship, tenant_id: str | None) -> None:
+    """A PATCH may repeat the customer's tenant id but never change it: the relationship
+    is addressed to that customer (its id ends with the customer's tenant id, the
+    approval link goes to its Global Administrator). Another customer needs a new
+    relationship."""
+    if tenant_id is None or _same_tenant(tenant_id, relationship.customer_tenant_id):
+        return
+    raise InvalidGdapRequest(
+        f"The customer of the delegated admin relationship '{relationship.id}' cannot be "
+        f"changed: it is tenant {relationship.customer_tenant_id}. Create a new relationship "
+        "for another customer."
+    )
+
+
+def _same_tenant(given: str, tenant_id: str) -> bool:
+    try:
+        return str(uuid.UUID(given)) == tenant_id
+    except ValueError:
+        return False
 
 
 def _or(value: str | None, check: Callable[[str], str], current: str) -> str:

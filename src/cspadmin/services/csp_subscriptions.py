@@ -30,7 +30,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller
-from cspadmin.authz.engine import Engine
 from cspadmin.domain.activity import ActivityEvent
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.csp import csp_owner_grant
@@ -44,7 +43,8 @@ from cspadmin.store import rbac
 from cspadmin.store.activity import append_event
 from cspadmin.store.directory import get_tenant
 from cspadmin.store.estate import save_subscription
-from cspadmin.store.relationships import list_reseller_relationships
+from cspadmin.store.journal import Fact
+from cspadmin.store.relationships import get_reseller_relationship
 
 ALIAS_WRITE = "Microsoft.Subscription/aliases/write"
 ASSIGNMENT_WRITE = "Microsoft.Authorization/roleAssignments/write"
@@ -120,12 +120,8 @@ def provision(
     created = f"/subscriptions/{subscription.id}"
     record(change.connection, initiator, now, cause.operation, created, customer_id, cause)
     record(change.connection, initiator, now, ASSIGNMENT_WRITE, grant.id, customer_id, cause)
-
-    def apply(engine: Engine) -> None:
-        engine.add_subscription(subscription.id, customer_id)
-        engine.add_assignment(grant)
-
-    change.then(apply)
+    change.touched(Fact.SUBSCRIPTION, subscription.id)
+    change.touched(Fact.ROLE_ASSIGNMENT, grant.name)
     return Provisioned(subscription, grant)
 
 
@@ -169,12 +165,8 @@ def commerce_customer(connection: Connection, partner: Tenant, customer_id: str)
     if not is_guid(customer_id):
         raise InvalidCustomerId(customer_id)
     key = str(uuid.UUID(customer_id))
-    active = any(
-        r.partner_tenant_id == partner.id
-        and r.customer_tenant_id == key
-        and r.state is RelationshipState.ACTIVE
-        for r in list_reseller_relationships(connection)
-    )
+    relationship = get_reseller_relationship(connection, partner.id, key)
+    active = relationship is not None and relationship.state is RelationshipState.ACTIVE
     customer = get_tenant(connection, key) if active else None
     if customer is None:
         raise NoCommerceRelationship(partner, customer_id)

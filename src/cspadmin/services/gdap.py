@@ -38,7 +38,6 @@ from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller
 from cspadmin.domain.directory import Tenant
-from cspadmin.domain.directory_roles import RoleTemplate
 from cspadmin.domain.gdap import APPROVAL_WINDOW, GdapRelationship, GdapStatus
 from cspadmin.domain.gdap_lifecycle import (
     InvalidGdapRequest,
@@ -59,8 +58,10 @@ from cspadmin.domain.relationships import PartnerAction
 from cspadmin.errors import CspadminError
 from cspadmin.services.control_plane import Change, ControlPlane
 from cspadmin.services.directory.paging import Page, Window, sliced
+from cspadmin.services.directory.rules import is_own_global_admin
 from cspadmin.services.partner_center import GlobalAdministratorRequired, partner_for
-from cspadmin.store.directory import Match, directory_roles_of, get_tenant
+from cspadmin.store.directory import Match, get_tenant
+from cspadmin.store.journal import Fact
 from cspadmin.store.relationships import (
     delete_gdap_relationship,
     get_gdap_relationship,
@@ -75,6 +76,8 @@ APPROVAL_LINK = (
 LOCAL_APPROVAL_PATH = APPROVAL_LINK.split("#", 1)[1]
 """`/partners/invitation/granularAdminRelationships/{id}`: the admin center page's fragment,
 which never reaches a server, made a real path on this one (the local stand-in)."""
+APPROVING = "approve this admin relationship request"
+"""What a Global Administrator is needed for (`approve`), as the refusal says it."""
 
 
 class IfMatchRequired(CspadminError):
@@ -153,7 +156,7 @@ def check_etag(current: str, if_match: str | None) -> None:
 def publish(change: Change, relationship: GdapRelationship) -> None:
     """Save the relationship; the engine learns it once the change has committed."""
     save_gdap_relationship(change.connection, relationship)
-    change.then(lambda engine: engine.delegations.set_gdap_relationship(relationship))
+    change.touched(Fact.GDAP_RELATIONSHIP, relationship.id)
 
 
 def _customer(connection: Connection, partner: Tenant, tenant_id: str) -> Tenant:
@@ -240,10 +243,6 @@ def update_relationship(
         c = change.connection
         current = own_relationship(c, partner, relationship_id, for_update=True)
         check_etag(current.etag, if_match)
-        if changes.customer_tenant_id is not None:
-            customer = _customer(c, partner, changes.customer_tenant_id)
-            name = changes.customer_display_name or customer.display_name
-            changes = replace(changes, customer_tenant_id=customer.id, customer_display_name=name)
         relationship = updated(current, changes, now)
         check_unique_name(
             relationship.display_name, list_gdap_relationships(c, partner.id), current.id
@@ -263,7 +262,7 @@ def delete_relationship(
         check_etag(current.etag, if_match)
         check_deletable(current, now)
         delete_gdap_relationship(change.connection, current.id)
-        change.then(lambda engine: engine.delegations.remove_gdap_relationship(current.id))
+        change.touched(Fact.GDAP_RELATIONSHIP, current.id)
 
 
 # -- requests --------------------------------------------------------------------------------
@@ -334,7 +333,7 @@ def open_approval(plane: ControlPlane, caller: Caller, relationship_id: str) -> 
         partner = get_tenant(connection, relationship.partner_tenant_id)
         customer = get_tenant(connection, relationship.customer_tenant_id)
         assert partner is not None and customer is not None
-        global_admin = _is_global_admin(plane, connection, caller)
+        global_admin = is_own_global_admin(plane, connection, caller)
     now = plane.clock()
     pending = relationship.status_at(now) is GdapStatus.APPROVAL_PENDING
     link = approval_link(relationship.id)
@@ -350,7 +349,7 @@ def approve(plane: ControlPlane, caller: Caller, relationship_id: str) -> Approv
         plane,
         caller,
         relationship_id,
-        "approve this admin relationship request",
+        APPROVING,
         lambda r, customer, now: approved(
             replace(r, customer_display_name=customer.display_name), caller.object_id, now
         ),
@@ -385,7 +384,7 @@ def _customer_change(
         current = _addressed_to(c, caller, relationship_id, for_update=True)
         customer = get_tenant(c, current.customer_tenant_id)
         assert customer is not None
-        if not _is_global_admin(plane, c, caller):
+        if not is_own_global_admin(plane, c, caller):
             raise GlobalAdministratorRequired(customer, what)
         relationship = change_to(current, customer, now)
         publish(change, relationship)
@@ -401,12 +400,3 @@ def _addressed_to(
     if caller.is_foreign or found.customer_tenant_id != caller.tenant_id:
         raise NotTheCustomer(relationship_id)
     return found
-
-
-def _is_global_admin(plane: ControlPlane, connection: Connection, caller: Caller) -> bool:
-    """A Global Administrator of the caller's own tenant, directly or through a group."""
-    if caller.is_foreign:
-        return False
-    principals = {caller.object_id, *plane.engine.groups_of(caller.object_id)}
-    held = directory_roles_of(connection, caller.tenant_id, principals)
-    return RoleTemplate.GLOBAL_ADMINISTRATOR in held

@@ -27,7 +27,6 @@ from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller
 from cspadmin.domain.directory import Tenant
-from cspadmin.domain.directory_roles import RoleTemplate
 from cspadmin.domain.invitations import (
     Acceptance,
     Invitation,
@@ -45,9 +44,15 @@ from cspadmin.domain.relationships import (
 )
 from cspadmin.errors import CspadminError
 from cspadmin.services.control_plane import Change, ControlPlane
-from cspadmin.store.directory import directory_roles_of, get_tenant
+from cspadmin.services.directory.rules import is_own_global_admin
+from cspadmin.store.directory import get_tenant
 from cspadmin.store.invitations import find_invitation, save_invitation, use_invitation
-from cspadmin.store.relationships import list_reseller_relationships, save_reseller_relationship
+from cspadmin.store.journal import Fact, reseller_key
+from cspadmin.store.relationships import (
+    get_reseller_relationship,
+    list_reseller_relationships,
+    save_reseller_relationship,
+)
 
 
 class PartnerRoleRequired(CspadminError):
@@ -154,8 +159,8 @@ def partner_for(plane: ControlPlane, caller: Caller, action: PartnerAction) -> T
         tenant = get_tenant(connection, caller.tenant_id)
         if caller.is_foreign or tenant is None or tenant.partner is None:
             raise NotAPartner()
-        groups = plane.engine.groups_of(caller.object_id)
-        global_admin = _is_global_admin(connection, caller, groups)
+        global_admin = is_own_global_admin(plane, connection, caller)
+    groups = plane.engine.groups_of(caller.object_id)
     roles = partner_center_roles(tenant.partner, groups, global_admin)
     if not may_perform(action, roles):
         raise PartnerRoleRequired(action)
@@ -260,8 +265,7 @@ def open_invitation(plane: ControlPlane, caller: Caller, token: str) -> Invitati
         partner = get_tenant(connection, invitation.partner_tenant_id)
         customer = get_tenant(connection, caller.tenant_id)
         assert partner is not None and customer is not None
-        groups = plane.engine.groups_of(caller.object_id)
-        may_accept = _is_global_admin(connection, caller, groups)
+        may_accept = is_own_global_admin(plane, connection, caller)
     return InvitationView(invitation, partner, customer, may_accept, plane.clock())
 
 
@@ -276,7 +280,7 @@ def accept_invitation(
         if invitation is None:
             raise InvitationNotFound()
         customer = _customer_global_admin(plane, connection, caller, "accept this invitation")
-        existing = _relationship(connection, invitation.partner_tenant_id, customer.id)
+        existing = get_reseller_relationship(connection, invitation.partner_tenant_id, customer.id)
         now = plane.clock()
         outcome = invitation.acceptance(customer.id, now)
         if outcome is Acceptance.ALREADY_ACCEPTED and existing is not None:
@@ -308,7 +312,7 @@ def _change_relationship(
 ) -> ResellerRelationship:
     with plane.change() as change:
         customer = _customer_global_admin(plane, change.connection, caller, what)
-        existing = _relationship(change.connection, partner_id.lower(), customer.id)
+        existing = get_reseller_relationship(change.connection, partner_id.lower(), customer.id)
         if existing is None or existing.state is not RelationshipState.ACTIVE:
             raise RelationshipNotFound(partner_id)
         ending = what.startswith("end")
@@ -324,7 +328,8 @@ def _change_relationship(
 
 def _save(change: Change, relationship: ResellerRelationship) -> None:
     save_reseller_relationship(change.connection, relationship)
-    change.then(lambda engine: engine.delegations.set_reseller_relationship(relationship))
+    key = reseller_key(relationship.partner_tenant_id, relationship.customer_tenant_id)
+    change.touched(Fact.RESELLER_RELATIONSHIP, key)
 
 
 def _customer_global_admin(
@@ -332,25 +337,6 @@ def _customer_global_admin(
 ) -> Tenant:
     customer = get_tenant(connection, caller.tenant_id)
     assert customer is not None
-    groups = plane.engine.groups_of(caller.object_id)
-    if not _is_global_admin(connection, caller, groups):
+    if not is_own_global_admin(plane, connection, caller):
         raise GlobalAdministratorRequired(customer, what)
     return customer
-
-
-def _is_global_admin(connection: Connection, caller: Caller, groups: frozenset[str]) -> bool:
-    """A Global Administrator of the caller's own tenant; a partner's delegated roles in a
-    customer never count (they act for the partner, not the customer)."""
-    if caller.is_foreign:
-        return False
-    held = directory_roles_of(connection, caller.tenant_id, {caller.object_id, *groups})
-    return RoleTemplate.GLOBAL_ADMINISTRATOR in held
-
-
-def _relationship(
-    connection: Connection, partner_id: str, customer_id: str
-) -> ResellerRelationship | None:
-    for r in list_reseller_relationships(connection):
-        if r.partner_tenant_id == partner_id and r.customer_tenant_id == customer_id:
-            return r
-    return None

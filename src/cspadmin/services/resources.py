@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cspadmin.authz.engine import Engine
 from cspadmin.domain.estate import Resource, ResourceGroup, SubscriptionState
 from cspadmin.domain.scope import MAX_ID_LENGTH, Scope, ScopeKind
 from cspadmin.errors import (
@@ -51,6 +50,7 @@ from cspadmin.store.estate import (
     put_resource,
     put_resource_group,
 )
+from cspadmin.store.journal import Fact
 from cspadmin.store.rbac import delete_role_assignment, list_role_assignments
 
 _GROUP_NAME_CHARACTER = re.compile(r"[-\w._()]")
@@ -397,10 +397,5 @@ def _revoke_under(change: Change, scope_id: str) -> tuple[str, ...]:
     names = tuple(a.name for a in list_role_assignments(change.connection, scope_prefix=scope_id))
     for name in names:
         delete_role_assignment(change.connection, name)
-
-    def forget(engine: Engine) -> None:
-        for name in names:
-            engine.remove_assignment(name)
-
-    change.then(forget)
+        change.touched(Fact.ROLE_ASSIGNMENT, name)
     return names

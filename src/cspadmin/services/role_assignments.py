@@ -41,7 +41,6 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller
-from cspadmin.authz.engine import Engine
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.relationships import RelationshipState
@@ -55,7 +54,7 @@ from cspadmin.errors import (
     ResourceNotFound,
     RoleDefinitionDoesNotExist,
 )
-from cspadmin.services.control_plane import ControlPlane
+from cspadmin.services.control_plane import Change, ControlPlane
 from cspadmin.services.role_definitions import (
     assignable_at,
     find_role_in,
@@ -63,6 +62,7 @@ from cspadmin.services.role_definitions import (
 )
 from cspadmin.store import rbac as store
 from cspadmin.store.directory import get_tenant, object_kind
+from cspadmin.store.journal import Fact
 from cspadmin.store.rbac import StoredRoleAssignment
 from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
 
@@ -173,9 +173,7 @@ def create_role_assignment(
     with plane.change() as change:
         existing = store.get_stored_role_assignment(change.connection, name)
         if existing is not None:
-            return _confirm(
-                change.connection, existing, scope, role_id, principal_id, request, caller, now
-            )
+            return _confirm(change, existing, scope, role_id, principal_id, request, caller, now)
         _check_scope_exists(change.connection, scope)
         role = find_role_in(change.connection, caller.tenant_id, role_id)
         if role is None:
@@ -201,7 +199,7 @@ def create_role_assignment(
         store.create_role_assignment(
             change.connection, assignment, created_at=now, created_by=caller.object_id
         )
-        change.then(lambda engine: engine.add_assignment(assignment))
+        change.touched(Fact.ROLE_ASSIGNMENT, assignment.name)
     stored = StoredRoleAssignment(assignment, now, caller.object_id, now, caller.object_id)
     return Written(stored, created=True)
 
@@ -224,7 +222,7 @@ def _principal_type(text: str | None) -> PrincipalType | None:
 
 
 def _confirm(
-    connection: Connection,
+    change: Change,
     existing: StoredRoleAssignment,
     scope: Scope,
     role_id: str,
@@ -248,13 +246,14 @@ def _confirm(
     if (request.condition, request.description) == (current.condition, current.description):
         return Written(existing, created=False)
     store.update_role_assignment(
-        connection,
+        change.connection,
         current.name,
         condition=request.condition,
         description=request.description,
         updated_at=now,
         updated_by=caller.object_id,
     )
+    change.touched(Fact.ROLE_ASSIGNMENT, current.name)
     changed = replace(current, condition=request.condition, description=request.description)
     return Written(
         replace(existing, assignment=changed, updated_on=now, updated_by=caller.object_id),
@@ -346,12 +345,8 @@ def delete_role_assignment(
         if found is None or not is_at(found, caller, scope):
             return None
         store.delete_role_assignment(change.connection, name)
-        change.then(lambda engine: _forget(engine, name))
+        change.touched(Fact.ROLE_ASSIGNMENT, name)
     return found
-
-
-def _forget(engine: Engine, name: str) -> None:
-    engine.remove_assignment(name)
 
 
 def is_at(found: StoredRoleAssignment, caller: Caller, scope: Scope) -> bool:

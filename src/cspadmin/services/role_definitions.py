@@ -36,6 +36,7 @@ from cspadmin.domain.roles import (
 from cspadmin.domain.scope import ROOT, Scope, is_guid, parse_scope
 from cspadmin.errors import BadRequest, Conflict, InvalidRoleDefinition, RoleDefinitionDoesNotExist
 from cspadmin.services.control_plane import ControlPlane
+from cspadmin.store.journal import Fact
 from cspadmin.store.rbac import (
     delete_role_definition,
     get_custom_role,
@@ -253,7 +254,7 @@ def save_custom_role(plane: ControlPlane, tenant_id: str, role: RoleDefinition) 
         if any(r.role_name.lower() == role.role_name.lower() and r.id != role.id for r in others):
             raise RoleDefinitionWithSameNameExists()
         save_role_definition(change.connection, tenant_id, role)
-        change.then(lambda engine: engine.add_role(role))
+        change.touched(Fact.ROLE_DEFINITION, role.id)
     return existing is None
 
 
@@ -270,5 +271,5 @@ def delete_custom_role(plane: ControlPlane, tenant_id: str, role_id: str) -> Rol
         if role_definition_in_use(change.connection, guid):
             raise RoleDefinitionHasAssignments()
         delete_role_definition(change.connection, guid)
-        change.then(lambda engine: engine.remove_role(guid))
+        change.touched(Fact.ROLE_DEFINITION, guid)
     return existing[1]

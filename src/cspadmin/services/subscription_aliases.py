@@ -15,8 +15,10 @@ workload is Production; `managementGroupId`, `subscriptionOwnerId` and a
 at the root of the customer's tenant and owned through the partner), not ignored.
 
 An alias belongs to the tenant of the token that made it and is read by callers with a
-token for that tenant. It is deleted (never its subscription) by whoever made it, or by
-a Global admin or Admin agent of that partner tenant; deleting one withdraws any
+token for that tenant. It is deleted (never its subscription) by whoever made it, by a
+Global admin or Admin agent of that partner tenant, or, for an alias of an existing
+subscription, by a native principal allowed `Microsoft.Subscription/aliases/write` at
+that subscription (its Owner withdraws an offer of it); deleting one withdraws any
 ownership offer it carries.
 
 Refusals (beyond `partner_center`'s NotAPartner and PartnerRoleRequired,
@@ -26,8 +28,9 @@ Refusals (beyond `partner_center`'s NotAPartner and PartnerRoleRequired,
     ├── ForeignBillingAccount     403          a billing account not the caller's partner's
     ├── AzurePlanRequired         400          the customer has no Azure plan from the partner
     ├── BadRequest
-    │   ├── MissingParameter      400          "Required parameter DisplayName not provided."
-    │   ├── InvalidParameter      400          a value Azure would not take
+    │   ├── MissingParameter      400          (domain.csp) "Required parameter DisplayName
+    │   │                                      not provided."
+    │   ├── InvalidParameter      400          (domain.csp) a value Azure would not take
     │   └── InvalidAliasName      400
     └── AliasNotFound             404
 """
@@ -43,11 +46,13 @@ from cspadmin.authz.decision import Caller
 from cspadmin.domain.csp import (
     ALIAS_PREFIX,
     BillingScope,
+    InvalidParameter,
+    MissingParameter,
     SubscriptionAlias,
     Workload,
     billing_account_name,
+    checked_display_name,
     is_alias_name,
-    is_display_name,
     is_reseller_id,
     parse_billing_scope,
 )
@@ -88,17 +93,6 @@ class AzurePlanRequired(CspadminError):
             f"'{partner.display_name}'. Order the Azure plan (DZH318Z0BPS6:0001) in Partner "
             "Center first."
         )
-
-
-class MissingParameter(BadRequest):
-    code = "MissingParameter"
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"Required parameter {name} not provided.")
-
-
-class InvalidParameter(BadRequest):
-    code = "InvalidParameter"
 
 
 class InvalidAliasName(BadRequest):
@@ -207,12 +201,7 @@ def answer(connection: Connection, alias: SubscriptionAlias) -> AliasOutcome:
 
 
 def _creation(request: AliasRequest) -> tuple[str, BillingScope, Workload, str | None]:
-    if request.display_name is None or not request.display_name.strip():
-        raise MissingParameter("DisplayName")
-    if not is_display_name(request.display_name):
-        raise InvalidParameter(
-            "The subscription display name must be 1 to 64 printable characters."
-        )
+    display_name = checked_display_name(request.display_name)
     if request.billing_scope is None:
         raise MissingParameter("BillingScope")
     scope = parse_billing_scope(request.billing_scope)
@@ -225,7 +214,7 @@ def _creation(request: AliasRequest) -> tuple[str, BillingScope, Workload, str |
             "Partner Agreement billing scope: the subscription is created at the root of the "
             "customer's tenant and owned through the partner's Admin agents."
         )
-    return request.display_name.strip(), scope, workload, request.reseller_id
+    return display_name, scope, workload, request.reseller_id
 
 
 def _workload(text: str | None) -> Workload:
@@ -264,13 +253,25 @@ def aliases_of(plane: ControlPlane, caller: Caller) -> list[AliasOutcome]:
 
 
 def remove_alias(plane: ControlPlane, caller: Caller, name: str) -> bool:
-    """Delete an alias (never its subscription); False when there was none (204). Its
-    creator may, and a Global admin or Admin agent of the partner tenant that holds it."""
-    with plane.database.connect() as connection:
-        found = get_alias(connection, caller.tenant_id, name)
-    if found is None:
-        return False
-    if found.created_by != caller.object_id:
-        partner_for(plane, caller, PartnerAction.ADMINISTER_CUSTOMERS)
+    """Delete an alias (never its subscription); False when there was none (204). Found
+    and deleted in one transaction, so the refusal and the delete judge the same alias.
+    Who may: its creator; whoever may write aliases of the subscription an offer names
+    (`_may_withdraw`); otherwise a Global admin or Admin agent of the partner tenant that
+    holds it."""
     with plane.change() as change:
+        found = get_alias(change.connection, caller.tenant_id, name)
+        if found is None:
+            return False
+        if found.created_by != caller.object_id and not _may_withdraw(plane, caller, found):
+            partner_for(plane, caller, PartnerAction.ADMINISTER_CUSTOMERS)
         return delete_alias(change.connection, caller.tenant_id, name)
+
+
+def _may_withdraw(plane: ControlPlane, caller: Caller, alias: SubscriptionAlias) -> bool:
+    """An alias of an existing subscription (it may carry an ownership offer) is the
+    subscription's tenant's: a native principal allowed to write aliases at the
+    subscription, such as its Owner, may withdraw it, whoever made it."""
+    if alias.billing_scope is not None or caller.is_foreign:
+        return False
+    scope = f"/subscriptions/{alias.subscription_id}"
+    return plane.engine.is_allowed(caller, ALIAS_WRITE, scope)

@@ -15,7 +15,10 @@ in two steps (2021-10-01):
    and the principal there who must accept). The alias is the source tenant's; the offer
    is `Pending` for seven days. Making it needs Owner on the subscription (both
    `Microsoft.Subscription/aliases/write` and `Microsoft.Authorization/roleAssignments/
-   delete` there), since the transfer deletes every role assignment in it;
+   delete` there), since the transfer deletes every role assignment in it, held by a
+   native principal of the subscription's tenant: a partner's agents, Owner there
+   through delegated access, are refused (403 AuthorizationFailed), as Azure refuses a
+   foreign or guest principal moving a subscription to another directory;
 2. accept: `POST /providers/Microsoft.Subscription/subscriptions/{id}/acceptOwnership`
    by that owner, signed in to the destination tenant; the subscription moves and the
    owner becomes its only Owner (otherwise nobody could manage it).
@@ -50,13 +53,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller, MissingLinkKind
-from cspadmin.authz.engine import Engine
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.csp import (
     AcceptOwnership,
+    InvalidParameter,
     OwnershipOffer,
     SubscriptionAlias,
-    is_display_name,
+    checked_display_name,
 )
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.estate import Subscription
@@ -74,8 +77,6 @@ from cspadmin.services.subscription_aliases import (
     AliasOutcome,
     AliasRequest,
     AliasTaken,
-    InvalidParameter,
-    MissingParameter,
     answer,
     answer_existing,
     check_alias_name,
@@ -84,10 +85,15 @@ from cspadmin.store import rbac
 from cspadmin.store.aliases import accept_offer, get_alias, latest_offer, save_alias
 from cspadmin.store.directory import get_tenant, get_user, object_kind
 from cspadmin.store.estate import get_subscription, move_subscription
+from cspadmin.store.journal import Fact
 
 ASSIGNMENT_DELETE = "Microsoft.Authorization/roleAssignments/delete"
 ACCEPT = "Microsoft.Subscription/subscriptions/acceptOwnership/action"
 READ_SUBSCRIPTION = "Microsoft.Resources/subscriptions/read"
+FOREIGN_OFFER = (
+    "a foreign principal (delegated access from another tenant) cannot offer a "
+    "subscription to another directory"
+)
 _OWNER_KINDS = {"User": PrincipalType.USER, "ServicePrincipal": PrincipalType.SERVICE_PRINCIPAL}
 Owner = tuple[str, PrincipalType]
 """The principal that becomes a moved subscription's Owner: its object id and type."""
@@ -192,21 +198,14 @@ def move(
         rbac.create_role_assignment(
             change.connection, grant, created_at=plane.clock(), created_by=actor_id
         )
-
-    def apply(engine: Engine) -> None:
-        engine.add_subscription(moved.id, tenant_id)
-        for name in left.role_assignments:
-            engine.remove_assignment(name)
-        for name in left.deny_assignments:
-            engine.remove_deny(name)
-        for role in roles.narrowed:
-            engine.add_role(role)
-        for role_id in roles.deleted:
-            engine.remove_role(role_id)
-        if grant is not None:
-            engine.add_assignment(grant)
-
-    change.then(apply)
+    change.touched(Fact.SUBSCRIPTION, moved.id)
+    granted = () if grant is None else (grant.name,)
+    for name in (*left.role_assignments, *granted):
+        change.touched(Fact.ROLE_ASSIGNMENT, name)
+    for name in left.deny_assignments:
+        change.touched(Fact.DENY_ASSIGNMENT, name)
+    for role_id in (*(r.id for r in roles.narrowed), *roles.deleted):
+        change.touched(Fact.ROLE_DEFINITION, role_id)
     return Transfer(
         moved, subscription.tenant_id, left.role_assignments, left.deny_assignments, grant, roles
     )
@@ -296,17 +295,28 @@ def _existing_id(request: AliasRequest) -> str:
 
 
 def _authorize_offer(plane: ControlPlane, initiator: Initiator, subscription_id: str) -> None:
-    scope = f"/subscriptions/{subscription_id}"
+    """Owner rights at the subscription, held by a native principal of its tenant.
+
+    A foreign caller (a partner's user or app working in the customer through delegated
+    access) is refused whatever roles it holds there: under DAP a partner's AdminAgents
+    are Owner of every CSP subscription, and Azure never lets a guest or foreign
+    principal move a subscription out of its directory; otherwise a partner agent could
+    offer the customer's subscription to its own tenant and accept it there."""
+    caller, scope = initiator.caller, f"/subscriptions/{subscription_id}"
     for action in (ALIAS_WRITE, ASSIGNMENT_DELETE):
-        decision = plane.engine.decide(initiator.caller, action, scope)
-        if decision.allowed:
-            continue
-        assert decision.missing is not None
-        if decision.missing.kind is MissingLinkKind.UNKNOWN_SCOPE:
+        decision = plane.engine.decide(caller, action, scope)
+        missing = decision.missing
+        if missing is not None and missing.kind is MissingLinkKind.UNKNOWN_SCOPE:
             raise SubscriptionNotFound(subscription_id)
-        raise AuthorizationFailed(
-            initiator.name, initiator.caller.object_id, action, scope, decision.missing.message
-        )
+        if caller.is_foreign:
+            raise AuthorizationFailed(
+                initiator.name, caller.object_id, action, scope, FOREIGN_OFFER
+            )
+        if not decision.allowed:
+            assert missing is not None
+            raise AuthorizationFailed(
+                initiator.name, caller.object_id, action, scope, missing.message
+            )
 
 
 def _offer(
@@ -338,12 +348,7 @@ def accept_ownership(
 ) -> Transfer:
     """The offered owner, signed in to the destination tenant, takes the subscription
     (the middleware records the request in its activity log)."""
-    if display_name is None or not display_name.strip():
-        raise MissingParameter("DisplayName")
-    if not is_display_name(display_name):
-        raise InvalidParameter(
-            "The subscription display name must be 1 to 64 printable characters."
-        )
+    name = checked_display_name(display_name)
     key = str(uuid.UUID(subscription_id)) if is_guid(subscription_id) else None
     now = plane.clock()
     with plane.change() as change:
@@ -364,7 +369,7 @@ def accept_ownership(
             subscription,
             offer.tenant_id,
             owner,
-            display_name.strip(),
+            name,
             caller.object_id,
         )
     return transfer

@@ -45,12 +45,27 @@ def save_reseller_relationship(connection: Connection, relationship: ResellerRel
 
 
 def list_reseller_relationships(connection: Connection) -> list[ResellerRelationship]:
-    return [
-        ResellerRelationship(
-            r.partner_tenant_id, r.customer_tenant_id, r.dap, RelationshipState(r.state)
+    return [_reseller(r) for r in connection.execute(select(t.reseller_relationships))]
+
+
+def get_reseller_relationship(
+    connection: Connection, partner_tenant_id: str, customer_tenant_id: str
+) -> ResellerRelationship | None:
+    """The relationship between the two tenants (lower-case ids), whatever its state."""
+    reseller = t.reseller_relationships.c
+    row = connection.execute(
+        select(t.reseller_relationships).where(
+            (reseller.partner_tenant_id == partner_tenant_id)
+            & (reseller.customer_tenant_id == customer_tenant_id)
         )
-        for r in connection.execute(select(t.reseller_relationships))
-    ]
+    ).first()
+    return _reseller(row) if row else None
+
+
+def _reseller(row: Row[Any]) -> ResellerRelationship:
+    return ResellerRelationship(
+        row.partner_tenant_id, row.customer_tenant_id, row.dap, RelationshipState(row.state)
+    )
 
 
 # -- GDAP ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -432,4 +433,27 @@ activity_log = Table(
     Column("properties", JSON, nullable=False, default=dict),
     Index("ix_activity_log_subscription_at", "subscription_id", "at"),
     Index("ix_activity_log_tenant_at", "tenant_id", "at"),
+)
+
+
+# -- the change journal: what each write touched, so every replica can catch up ----------
+
+# One row (id 1, made by the first write): the generation of the last committed write
+# that touched the engine's facts. Each such write increments it; on PostgreSQL the row's
+# lock orders their commits.
+store_version = Table(
+    "store_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+)
+
+# (kind, key) of every fact a write touched, at the write's generation (store.journal).
+change_journal = Table(
+    "change_journal",
+    metadata,
+    Column("generation", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(256), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
 )

@@ -1,22 +1,44 @@
-"""Building the authorization engine from everything in the store."""
+"""The authorization engine from the store: built from everything (`load_engine`), or
+brought up to date fact by fact (`refresh_engine`), from the same tables.
+
+What the engine holds, by `store.journal.Fact`: directory objects and their group
+memberships, management groups, subscriptions, partner profiles, reseller and GDAP
+relationships, custom roles, role assignments and deny assignments. Resource groups and
+resources are not among them: a scope is checked by its id alone.
+"""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, select
 
 from cspadmin.authz.engine import Clock, Engine, utcnow
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
+from cspadmin.domain.roles import BUILTIN_BY_ID
 from cspadmin.store import schema as t
 from cspadmin.store.database import Database
-from cspadmin.store.directory import list_tenants
-from cspadmin.store.rbac import iter_role_assignments, list_custom_roles, list_deny_assignments
-from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
+from cspadmin.store.directory import get_tenant, list_tenants, object_kind
+from cspadmin.store.estate import get_subscription
+from cspadmin.store.journal import Fact, Touch
+from cspadmin.store.rbac import (
+    get_custom_role,
+    iter_role_assignments,
+    list_custom_roles,
+    list_deny_assignments,
+)
+from cspadmin.store.relationships import (
+    get_gdap_relationship,
+    get_reseller_relationship,
+    list_gdap_relationships,
+    list_reseller_relationships,
+)
 
 Progress = Callable[[int], None]
+_CHUNK = 500  # keys per IN (...) list, well inside every backend's parameter limit
 
 
 def load_engine(
@@ -87,3 +109,158 @@ def fill_engine(engine: Engine, connection: Connection, progress: Progress | Non
     loaded += engine.add_assignments(batch)
     if progress:
         progress(loaded)
+
+
+# -- one fact at a time ------------------------------------------------------------------
+
+
+def refresh_engine(engine: Engine, connection: Connection, touched: Iterable[Touch]) -> None:
+    """Make the engine agree with the store on every touched fact: read its current
+    state and put it in the engine, or take it out when the store no longer holds it.
+
+    Reading the state, rather than replaying what a write did, makes a refresh
+    idempotent and order-free: a fact touched by several writes is read once, as it is
+    now, and a refresh that sees a later write than it was asked about does no harm.
+    """
+    by_kind: dict[Fact, set[str]] = defaultdict(set)
+    for kind, key in touched:
+        by_kind[kind].add(key)
+    for kind, keys in by_kind.items():
+        _REFRESH[kind](engine, connection, keys)
+
+
+def _principals(engine: Engine, connection: Connection, ids: Collection[str]) -> None:
+    for object_id in ids:
+        found = object_kind(connection, object_id)
+        if found is None:
+            engine.remove_principal(object_id)
+        else:
+            engine.add_principal(object_id, found[1], PrincipalType(found[0]))
+    members = t.group_members.c
+    groups: dict[str, list[str]] = {object_id: [] for object_id in ids}
+    for chunk in _chunks(ids):
+        query = select(members.member_id, members.group_id).where(members.member_id.in_(chunk))
+        for member_id, group_id in connection.execute(query):
+            groups[member_id].append(group_id)
+    for member_id, direct in groups.items():
+        engine.set_groups(member_id, direct)
+
+
+def _management_groups(engine: Engine, connection: Connection, names: Collection[str]) -> None:
+    table = t.management_groups
+    for name in names:
+        row = connection.execute(select(table).where(table.c.name == name)).first()
+        if row is None:
+            engine.remove_management_group(name)
+        else:
+            engine.add_management_group(row.name, row.tenant_id, row.parent)
+
+
+def _subscriptions(engine: Engine, connection: Connection, ids: Collection[str]) -> None:
+    for subscription_id in ids:
+        found = get_subscription(connection, subscription_id)
+        if found is None:
+            engine.remove_subscription(subscription_id)
+        else:
+            engine.add_subscription(found.id, found.tenant_id, found.management_group)
+
+
+def _partners(engine: Engine, connection: Connection, tenant_ids: Collection[str]) -> None:
+    for tenant_id in tenant_ids:
+        tenant = get_tenant(connection, tenant_id)
+        if tenant is None or tenant.partner is None:
+            engine.delegations.remove_partner(tenant_id)
+        else:
+            engine.delegations.set_partner(tenant.id, tenant.partner)
+
+
+def _reseller_relationships(engine: Engine, connection: Connection, keys: Collection[str]) -> None:
+    for key in keys:
+        partner_id, customer_id = key.split("/", 1)
+        found = get_reseller_relationship(connection, partner_id, customer_id)
+        if found is None:
+            engine.delegations.remove_reseller_relationship(partner_id, customer_id)
+        else:
+            engine.delegations.set_reseller_relationship(found)
+
+
+def _gdap_relationships(engine: Engine, connection: Connection, ids: Collection[str]) -> None:
+    for relationship_id in ids:
+        found = get_gdap_relationship(connection, relationship_id)
+        if found is None:
+            engine.delegations.remove_gdap_relationship(relationship_id)
+        else:
+            engine.delegations.set_gdap_relationship(found)
+
+
+def _role_definitions(engine: Engine, connection: Connection, ids: Collection[str]) -> None:
+    for role_id in ids:
+        found = get_custom_role(connection, role_id)
+        if found is not None:
+            engine.add_role(found[1])
+        elif role_id.lower() not in BUILTIN_BY_ID:
+            engine.remove_role(role_id)
+
+
+def _role_assignments(engine: Engine, connection: Connection, names: Collection[str]) -> None:
+    names = {name.lower() for name in names}  # as `store.rbac` writes them
+    found = {a.name: a for a in _assignments_named(connection, names)}
+    for name in names:
+        assignment = found.get(name)
+        if assignment is None:
+            engine.remove_assignment(name)
+        else:
+            engine.add_assignment(assignment)
+
+
+def _assignments_named(connection: Connection, names: Collection[str]) -> Iterator[RoleAssignment]:
+    """The stored assignments among `names`, a few hundred to a query: a transfer or a
+    resource group's deletion touches many at once."""
+    ra = t.role_assignments.c
+    for chunk in _chunks(names):
+        query = select(
+            ra.name,
+            ra.scope,
+            ra.role_definition_id,
+            ra.principal_id,
+            ra.principal_type,
+            ra.tenant_id,
+            ra.condition,
+            ra.description,
+        ).where(ra.name.in_(chunk))
+        for row in connection.execute(query):
+            name, scope, role, principal, kind, tenant, condition, description = row
+            yield RoleAssignment(
+                name, scope, role, principal, PrincipalType(kind), tenant, condition, description
+            )
+
+
+def _deny_assignments(engine: Engine, connection: Connection, names: Collection[str]) -> None:
+    # Deny assignments are few (Azure creates them for managed applications and
+    # blueprints): reading them all costs less than a query of their own.
+    stored = {d.name: d for d in list_deny_assignments(connection) if d.name in names}
+    for name in names:
+        engine.remove_deny(name)
+        if name in stored:
+            engine.add_deny(stored[name])
+
+
+def _chunks(keys: Collection[str]) -> Iterator[Sequence[str]]:
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+_REFRESH: dict[Fact, Callable[[Engine, Connection, Collection[str]], None]] = {
+    Fact.PRINCIPAL: _principals,
+    Fact.MANAGEMENT_GROUP: _management_groups,
+    Fact.SUBSCRIPTION: _subscriptions,
+    Fact.PARTNER: _partners,
+    Fact.RESELLER_RELATIONSHIP: _reseller_relationships,
+    Fact.GDAP_RELATIONSHIP: _gdap_relationships,
+    Fact.ROLE_DEFINITION: _role_definitions,
+    Fact.ROLE_ASSIGNMENT: _role_assignments,
+    Fact.DENY_ASSIGNMENT: _deny_assignments,
+}
+"""How each kind is read from the store into the engine. `Fact.ALL` is not here: it is
+answered by `load_engine`."""

@@ -19,12 +19,9 @@ import isodate
 from cspadmin.domain.directory_roles import BY_TEMPLATE_ID, DirectoryRole
 from cspadmin.domain.gdap import GRANTING, GdapStatus
 from cspadmin.errors import CspadminError
-from cspadmin.services.gdap import ApprovalView
+from cspadmin.services.gdap import APPROVING, ApprovalView
 from cspadmin.services.partner_center import GlobalAdministratorRequired
 from cspadmin.web.outcomes import long_date
-
-APPROVING = "approve this admin relationship request"
-"""What the service says a Global Administrator is needed for (`services.gdap.approve`)."""
 
 STATUS_LABELS = {
     GdapStatus.CREATED: "Being prepared by the partner",

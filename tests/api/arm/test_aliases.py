@@ -20,9 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from cspadmin.domain.commerce import AZURE_PLAN_CATALOG_ITEM
-from cspadmin.domain.csp import billing_account_name
+from cspadmin.domain.csp import OwnershipOffer, SubscriptionAlias, billing_account_name
 from cspadmin.services.world import demo_world_path
 from cspadmin.store import schema as t
+from cspadmin.store.aliases import save_alias
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_user
 from cspadmin.store.rbac import list_role_assignments
@@ -436,6 +437,78 @@ def test_only_an_owner_may_offer_a_subscription_and_only_its_owner_may_accept(
     walter = Arm(csp_api, WALTER, WWI_DOMAIN)
     missing = walter.call("POST", accept, {"properties": {}}, version=VERSION)
     assert (missing.status_code, error_code(missing)) == (400, "MissingParameter")
+
+
+def owners_of(api: Api, subscription: str) -> set[str]:
+    """The principals holding Owner at the subscription itself."""
+    with api.plane.database.connect() as connection:
+        found = list_role_assignments(connection, scope_prefix=f"/subscriptions/{subscription}")
+    scope = f"/subscriptions/{subscription}"
+    return {a.principal_id for a in found if a.role_definition_id == OWNER and a.scope == scope}
+
+
+def test_a_partner_agent_cannot_offer_the_customers_subscription_to_its_own_tenant(
+    csp_api: Api,
+) -> None:
+    """Under DAP alice's AdminAgents hold Owner on Contoso Production as a foreign group;
+    that never lets her move it to Fabrikam: the offer is refused with nothing stored,
+    there is nothing for her to accept at home, and bob still owns it."""
+    alice_id = oid(csp_api, ALICE[0])
+    owners = owners_of(csp_api, PROD)
+    before = rows(csp_api)
+
+    refused = offer(Arm(csp_api, ALICE), FABRIKAM, alice_id, "grab")
+
+    assert (refused.status_code, error_code(refused)) == (403, "AuthorizationFailed")
+    message = refused.json()["error"]["message"]
+    assert "'Microsoft.Subscription/aliases/write'" in message
+    assert f"'/subscriptions/{PROD}'" in message
+    assert rows(csp_api) == before
+    body = {"properties": {"displayName": "mine now"}}
+    taken = partner(csp_api).call("POST", f"{OWNERSHIP}/acceptOwnership", body, version=VERSION)
+    assert (taken.status_code, error_code(taken)) == (404, "OwnershipTransferNotFound")
+    bob = Arm(csp_api, BOB)
+    assert subscriptions_of(bob)[PROD]["tenantId"] == CONTOSO
+    assert owners_of(csp_api, PROD) == owners
+    assert oid(csp_api, BOB[0]) in owners
+    assert bob.call("GET", f"/subscriptions/{PROD}/resourcegroups/rg-web").status_code == 200
+
+
+def test_the_customers_owner_withdraws_any_offer_of_its_subscription(csp_api: Api) -> None:
+    """An offer bob did not make (here one a partner agent left in the store before
+    foreign offers were refused) is his to withdraw as the subscription's Owner; a mere
+    reader of the subscription may not, and nothing is deleted then."""
+    offered = csp_api.plane.clock()
+    stray = SubscriptionAlias(
+        CONTOSO,
+        "grab",
+        PROD,
+        offered,
+        oid(csp_api, ALICE[0]),
+        offer=OwnershipOffer(FABRIKAM, oid(csp_api, ALICE[0]), offered),
+    )
+    with csp_api.plane.database.begin() as connection:
+        assert save_alias(connection, stray)
+    bob = Arm(csp_api, BOB)
+    assert [a["name"] for a in bob.call("GET", ALIASES, version=VERSION).json()["value"]] == [
+        "grab"
+    ]
+
+    refused = Arm(csp_api, CAROL).call("DELETE", f"{ALIASES}/grab", version=VERSION)
+    assert (refused.status_code, error_code(refused)) == (403, "AuthorizationFailed")
+    assert rows(csp_api)[2] == 1
+
+    assert bob.call("DELETE", f"{ALIASES}/grab", version=VERSION).status_code == 200
+    assert rows(csp_api)[2] == 0
+    assert bob.call("DELETE", f"{ALIASES}/grab", version=VERSION).status_code == 204
+    alice = partner(csp_api)
+    taken = alice.call(
+        "POST",
+        f"{OWNERSHIP}/acceptOwnership",
+        {"properties": {"displayName": "x"}},
+        version=VERSION,
+    )
+    assert (taken.status_code, error_code(taken)) == (404, "OwnershipTransferNotFound")
 
 
 def test_an_offer_names_a_tenant_and_an_owner_of_it(csp_api: Api) -> None:

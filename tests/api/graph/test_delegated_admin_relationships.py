@@ -32,6 +32,7 @@ from tests.api.graph.conftest import (
 RELATIONSHIPS = f"{V1}/tenantRelationships/delegatedAdminRelationships"
 APPROVALS = f"{GRAPH}/adminportal/granularAdminRelationships"
 WWI_ID = "d3f1a6b2-0c4e-4a7d-9b8e-000000000104"
+CONTOSO_ID = "d3f1a6b2-0c4e-4a7d-9b8e-000000000101"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
@@ -289,6 +290,25 @@ def test_an_invalid_patch_changes_nothing(graph: Graph) -> None:
     }
 
 
+def test_a_patch_cannot_move_a_relationship_to_another_customer(graph: Graph) -> None:
+    """Its id ends with the customer's tenant id and its approval link goes to that
+    customer: naming another is a 400 that changes nothing; repeating it is harmless."""
+    relationship = create(graph)
+    url = f"{RELATIONSHIPS}/{relationship['id']}"
+    etag = {"If-Match": relationship["@odata.etag"]}
+
+    moved = graph.patch(url, "alice", json={"customer": {"tenantId": CONTOSO_ID}}, headers=etag)
+
+    assert error_of(moved) == (400, "badRequest")
+    assert "cannot be changed" in moved.json()["error"]["message"]
+    assert get(graph, relationship["id"])["@odata.etag"] == relationship["@odata.etag"]
+    customer = {"tenantId": WWI_ID.upper(), "displayName": "WWI"}
+    same = graph.patch(url, "alice", json={"customer": customer}, headers=etag)
+    assert same.status_code == 200, same.text
+    assert same.json()["customer"] == {"tenantId": WWI_ID, "displayName": "WWI"}
+    assert same.json()["id"] == relationship["id"]
+
+
 def test_patch_and_delete_are_refused_once_the_relationship_is_locked(graph: Graph) -> None:
     relationship = create(graph)
     assert lock(graph, relationship["id"]).status_code == 201
@@ -462,6 +482,25 @@ def test_an_access_assignment_is_created_read_changed_and_deleted(graph: Graph) 
     deleted = graph.delete(url, "alice", headers={"If-Match": patched.json()["@odata.etag"]})
     assert deleted.status_code == 204
     assert error_of(graph.get(url, "alice")) == (404, "notFound")
+
+
+def test_an_access_assignment_change_leaves_the_relationships_entity_tag(graph: Graph) -> None:
+    """Graph tags each assignment on its own; the relationship's tag covers its own
+    properties only (see `domain.gdap_access`)."""
+    relationship = create(graph)
+    rid = relationship["id"]
+    lock(graph, rid)
+    approve(graph, rid)
+    before = get(graph, rid)["@odata.etag"]
+
+    created = assign(graph, rid, (HELPDESK,)).json()
+    url = f"{RELATIONSHIPS}/{rid}/accessAssignments/{created['id']}"
+    roles = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": READERS}]}}
+    patched = graph.patch(url, "alice", json=roles, headers={"If-Match": created["@odata.etag"]})
+
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["@odata.etag"] != created["@odata.etag"]
+    assert get(graph, rid)["@odata.etag"] == before
 
 
 # -- what the assignment does in the customer tenant -----------------------------------------------

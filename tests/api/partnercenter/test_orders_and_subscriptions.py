@@ -111,6 +111,76 @@ def test_the_plan_is_a_partner_center_subscription_with_azure_entitlements(
     assert {e["subscriptionId"] for e in items} == {plan_id}
 
 
+def links_in(body: Any) -> list[dict[str, Any]]:
+    """Every link a Partner Center response advertises, at any depth (its own, its
+    items', its line items')."""
+    if isinstance(body, list):
+        return [found for item in body for found in links_in(item)]
+    if not isinstance(body, dict):
+        return []
+    own = body.get("links")
+    found = list(own.values()) if isinstance(own, dict) else []
+    return found + [link for key, v in body.items() if key != "links" for link in links_in(v)]
+
+
+@pytest.mark.parametrize("user", [ALICE, SAM])
+def test_every_link_a_commerce_response_advertises_answers_its_caller(
+    csp_api: Api, user: str
+) -> None:
+    """Following links from carts, orders and subscriptions, and from what they lead to,
+    never reaches a route that is not served (sam may read what alice bought)."""
+    cart = post(csp_api, f"/customers/{CONTOSO}/carts", {"lineItems": [PLAN_ITEM]}).json()
+    checkout = post(csp_api, f"/customers/{CONTOSO}/carts/{cart['id']}/checkout", None).json()
+    pending: list[Any] = [cart, checkout]
+    pending += [
+        get(csp_api, f"/customers/{CONTOSO}/{what}", user).json()
+        for what in ("orders", "subscriptions")
+    ]
+    followed: set[str] = set()
+    while pending:
+        for link in links_in(pending.pop()):
+            assert link["method"] == "GET"
+            if link["uri"] in followed:
+                continue
+            followed.add(link["uri"])
+            answer = get(csp_api, link["uri"], user)
+            assert answer.status_code == 200, (link["uri"], answer.text)
+            pending.append(answer.json())
+    order, plan = (
+        checkout["orders"][0]["id"],
+        checkout["orders"][0]["lineItems"][0]["subscriptionId"],
+    )
+    assert {
+        f"/customers/{CONTOSO}/carts/{cart['id']}",
+        f"/customers/{CONTOSO}/orders/{order}/provisioningstatus",
+        f"/customers/{CONTOSO}/subscriptions/{plan}/azureEntitlements",
+    } <= followed
+
+
+def test_an_orders_provisioning_status_reports_each_line_item_fulfilled(csp_api: Api) -> None:
+    order = buy(csp_api)
+    status = get(csp_api, f"/customers/{CONTOSO}/orders/{order['id']}/provisioningstatus")
+    assert status.status_code == 200, status.text
+    assert status.json()["attributes"] == {"objectType": "Collection"}
+    assert status.json()["items"] == [
+        {
+            "lineItemNumber": 0,
+            "status": "fulfilled",
+            "quantityProvisioningInformation": [{"quantity": 1, "status": "fulfilled"}],
+            "attributes": {"objectType": "OrderLineItemProvisioningStatus"},
+        }
+    ]
+    unknown = "3c6f2530-1e31-4088-8230-dd1c31a18bce"
+    missing = get(csp_api, f"/customers/{CONTOSO}/orders/{unknown}/provisioningstatus")
+    assert (missing.status_code, missing.json()["code"]) == (404, 20000)
+    outsider = csp_api.token(*GINA, audience=ENDPOINTS.partner_center)
+    foreign = csp_api.client.get(
+        f"{PC}/customers/{CONTOSO}/orders/{order['id']}/provisioningstatus",
+        headers={"Authorization": f"Bearer {outsider}"},
+    )
+    assert (foreign.status_code, foreign.json()["code"]) == (403, 20002)
+
+
 def test_an_order_buys_the_plan_too(csp_api: Api) -> None:
     body = {"LineItems": [{"LineItemNumber": 0, "OfferId": AZURE_PLAN_CATALOG_ITEM, "Quantity": 1}]}
     created = post(csp_api, f"/customers/{CONTOSO}/orders", body)

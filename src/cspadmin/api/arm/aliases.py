@@ -16,23 +16,23 @@ scope (`billing.partner_refusals`).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from cspadmin.api.activity import note_operation
+from cspadmin.api.activity import ARM_CORRELATION, note_operation
 from cspadmin.api.arm.billing import partner_refusals
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, page
 from cspadmin.api.arm.providers import catalogue_versions
-from cspadmin.api.auth import Principal
+from cspadmin.api.auth import initiator
+from cspadmin.api.bodies import field
 from cspadmin.api.errors import WireError
 from cspadmin.domain.csp import ALIAS_PREFIX
 from cspadmin.domain.scope import MAX_ID_LENGTH
 from cspadmin.services import subscription_transfer
-from cspadmin.services.csp_subscriptions import ALIAS_WRITE, Initiator
+from cspadmin.services.csp_subscriptions import ALIAS_WRITE
 from cspadmin.services.subscription_aliases import (
     AliasOutcome,
     AliasRequest,
@@ -50,16 +50,6 @@ ALIAS_DELETE = "Microsoft.Subscription/aliases/delete"
 _ALIAS = ALIAS_PREFIX + "{name}"
 _STRINGS = ("displayName", "billingScope", "workload", "resellerId", "subscriptionId")
 _ADDITIONAL = ("managementGroupId", "subscriptionTenantId", "subscriptionOwnerId")
-
-
-def initiator(request: Request, principal: Principal) -> Initiator:
-    """The caller as the activity log names it, with the client's correlation id."""
-    correlation = (
-        request.headers.get("x-ms-client-request-id")
-        or request.headers.get("client-request-id")
-        or str(uuid.uuid4())
-    )
-    return Initiator(principal.caller, principal.name, correlation)
 
 
 def alias_json(outcome: AliasOutcome, now: datetime) -> dict[str, Any]:
@@ -89,25 +79,18 @@ def alias_json(outcome: AliasOutcome, now: datetime) -> dict[str, Any]:
     }
 
 
-def _field(data: Any, name: str) -> Any:
-    if not isinstance(data, dict):
-        return None
-    wanted = name.lower()
-    return next((v for k, v in data.items() if isinstance(k, str) and k.lower() == wanted), None)
-
-
 def alias_request(body: Any) -> AliasRequest:
     """The `properties` of a PUT; InvalidRequestContent when they are not an alias."""
-    props = _field(body, "properties")
+    props = field(body, "properties")
     if not isinstance(props, dict):
         raise _invalid("the 'properties' object is required")
-    extra = _field(props, "additionalProperties")
+    extra = field(props, "additionalProperties")
     if extra is not None and not isinstance(extra, dict):
         raise _invalid("'properties.additionalProperties' must be an object")
     values: dict[str, str | None] = {}
     for source, names in ((props, _STRINGS), (extra or {}, _ADDITIONAL)):
         for name in names:
-            value = _field(source, name)
+            value = field(source, name)
             if value is not None and not isinstance(value, str):
                 raise _invalid(f"'{name}' must be a string")
             values[name] = value
@@ -138,7 +121,7 @@ def put_alias(
 ) -> JSONResponse:
     note_operation(request, ALIAS_WRITE, ALIAS_PREFIX + name)
     wanted = alias_request(body)
-    who = initiator(request, principal)
+    who = initiator(request, principal, ARM_CORRELATION)
     if wanted.subscription_id is not None:
         outcome = subscription_transfer.alias_existing(state.plane, who, name, wanted)
     else:

@@ -22,8 +22,8 @@ from cspadmin.api.activity import note_operation
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version
 from cspadmin.api.arm.providers import catalogue_versions
 from cspadmin.api.errors import WireError
+from cspadmin.domain.csp import InvalidParameter
 from cspadmin.errors import NotFound
-from cspadmin.services.subscription_aliases import InvalidParameter
 from cspadmin.services.subscription_transfer import (
     ACCEPT,
     accept_ownership,

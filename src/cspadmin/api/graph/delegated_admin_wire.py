@@ -17,7 +17,8 @@ from typing import Any
 
 from fastapi import Request
 
-from cspadmin.api.graph.odata import Queryable, next_link
+from cspadmin.api.graph.odata import Queryable
+from cspadmin.api.graph.wire import page_of
 from cspadmin.domain.gdap import GdapRelationship
 from cspadmin.domain.gdap_lifecycle import RelationshipRequest
 from cspadmin.services.directory.paging import Page
@@ -131,13 +132,7 @@ def assignment_json(assigned: Assigned, now: datetime) -> Json:
 
 
 def collection(request: Request, entity_set: str, page: Page[Any], items: list[Json]) -> Json:
-    body: Json = {"@odata.context": metadata(request, entity_set)}
-    if page.total is not None:
-        body["@odata.count"] = page.total
-    if page.next_offset is not None:
-        body["@odata.nextLink"] = next_link(request, page.next_offset)
-    body["value"] = items
-    return body
+    return page_of(request, metadata(request, entity_set), page, items)
 
 
 REQUESTS = Queryable(

@@ -222,7 +222,12 @@ def collection(
     items: list[Json],
     select: Sequence[str] | None = None,
 ) -> Json:
-    body: Json = {"@odata.context": context(request, entity_set, select)}
+    return page_of(request, context(request, entity_set, select), page, items)
+
+
+def page_of(request: Request, odata_context: str, page: Page[Any], items: list[Json]) -> Json:
+    """One page of a collection: its context, `@odata.count` when asked, the next link."""
+    body: Json = {"@odata.context": odata_context}
     if page.total is not None:
         body["@odata.count"] = page.total
     if page.next_offset is not None:

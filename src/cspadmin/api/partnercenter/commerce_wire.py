@@ -4,15 +4,18 @@ request bodies that create carts and orders, in camelCase or PascalCase.
 
 Fields Partner Center documents but that mean nothing here (prices, currency symbols
 beyond USD, promotions) are left out; `commitmentEndDate` of a plan is Partner Center's
-"no end" date as seen in its examples [unverified].
+"no end" date as seen in its examples [unverified]. Every link a response carries is a
+route served here, for the caller that received it; so a plan has no `offer` link (the
+offer catalogue, `/offers/{id}`, is not served).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from cspadmin.api.bodies import field
 from cspadmin.api.errors import WireError
-from cspadmin.api.partnercenter.wire import Json, link, timestamp
+from cspadmin.api.partnercenter.wire import Json, collection, link, timestamp
 from cspadmin.domain.commerce import (
     AZURE_PLAN_NAME,
     AZURE_PLAN_PRODUCT,
@@ -22,6 +25,7 @@ from cspadmin.domain.commerce import (
     Cart,
     LineItem,
     Order,
+    OrderStatus,
 )
 from cspadmin.domain.estate import Subscription, SubscriptionState
 
@@ -30,17 +34,16 @@ _ENTITLEMENT_STATUS = {
     SubscriptionState.DISABLED: "disabled",
     SubscriptionState.DELETED: "deleted",
 }
+_PROVISIONING_STATUS = {
+    OrderStatus.COMPLETED: "fulfilled",
+    OrderStatus.PENDING: "pending",
+    OrderStatus.CANCELLED: "cancelled",
+}
+"""An order's line items as `provisioningstatus` reports them; only `fulfilled` is seen
+in Partner Center's examples [unverified for the others]."""
 
 
 # -- reading bodies --------------------------------------------------------------------
-
-
-def field(body: Any, name: str) -> Any:
-    """A property by name, ignoring case (the SDK and the docs send PascalCase)."""
-    if not isinstance(body, dict):
-        return None
-    wanted = name.lower()
-    return next((v for k, v in body.items() if isinstance(k, str) and k.lower() == wanted), None)
 
 
 def line_items(body: Any, *, catalog_key: str, number_key: str) -> list[LineItem]:
@@ -136,10 +139,30 @@ def order(item: Order) -> Json:
         "transactionType": "UserPurchase",
         "links": {
             "self": link(f"{base}/orders/{item.id}"),
-            "provisioningStatus": link(f"{base}/orders/{item.id}/provisioningstatus"),
+            "provisioningStatus": link(provisioning_status_uri(item)),
         },
         "attributes": {"objectType": "Order"},
     }
+
+
+def provisioning_status_uri(item: Order) -> str:
+    return f"/customers/{item.customer_tenant_id}/orders/{item.id}/provisioningstatus"
+
+
+def provisioning_status(item: Order) -> Json:
+    """`GET …/orders/{id}/provisioningstatus`: each line item's provisioning, which here
+    finishes with the order (an Azure plan is one unit)."""
+    status = _PROVISIONING_STATUS[item.status]
+    items = [
+        {
+            "lineItemNumber": i.number,
+            "status": status,
+            "quantityProvisioningInformation": [{"quantity": i.quantity, "status": status}],
+            "attributes": {"objectType": "OrderLineItemProvisioningStatus"},
+        }
+        for i in item.line_items
+    ]
+    return collection(items, provisioning_status_uri(item))
 
 
 def checkout_result(item: Order) -> Json:
@@ -175,7 +198,6 @@ def plan_subscription(plan: AzurePlan) -> Json:
         "isMicrosoftProduct": True,
         "publisherName": "Microsoft Corporation",
         "links": {
-            "offer": link(f"/offers/{AZURE_PLAN_PRODUCT}:{AZURE_PLAN_SKU}"),
             "entitlements": link(f"{base}/azureEntitlements"),
             "self": link(base),
         },

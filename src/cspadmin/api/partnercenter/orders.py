@@ -5,20 +5,23 @@
     POST /v1/customers/{cid}/carts/{cartId}/checkout   201 CartCheckoutResult
     POST /v1/customers/{cid}/orders                    201 Order
     GET  /v1/customers/{cid}/orders[/{orderId}]        Collection of Order, or one
+    GET  /v1/customers/{cid}/orders/{orderId}/provisioningstatus
+                                                       Collection of
+                                                       OrderLineItemProvisioningStatus
 
 The rules (who may buy, for whom, what, how many plans) are `services.azure_plans`.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from cspadmin.api.activity import note_operation
-from cspadmin.api.auth import Principal
+from cspadmin.api.activity import PARTNER_CENTER_CORRELATION, note_operation
+from cspadmin.api.auth import Principal, initiator
+from cspadmin.api.bodies import field
 from cspadmin.api.partnercenter import commerce_wire as shapes
 from cspadmin.api.partnercenter.auth import PartnerCenterPrincipal
 from cspadmin.api.partnercenter.wire import Json, collection
@@ -32,10 +35,8 @@ JsonBody = Annotated[Any, Body()]
 CART_WRITE = "Microsoft.PartnerCenter/customers/carts/write"
 
 
-def initiator(request: Request, principal: Principal) -> Initiator:
-    """The caller as the activity log names it, with Partner Center's correlation id."""
-    correlation = request.headers.get("ms-correlationid") or str(uuid.uuid4())
-    return Initiator(principal.caller, principal.name, correlation)
+def _initiator(request: Request, principal: Principal) -> Initiator:
+    return initiator(request, principal, PARTNER_CENTER_CORRELATION)
 
 
 def _created(body: Json) -> JSONResponse:
@@ -49,7 +50,7 @@ def create_cart(
     note_operation(request, CART_WRITE, f"/customers/{customer_id}/carts")
     items = shapes.line_items(body, catalog_key="catalogItemId", number_key="id")
     plane = state_of(request).plane
-    cart = service.create_cart(plane, initiator(request, principal), customer_id, items)
+    cart = service.create_cart(plane, _initiator(request, principal), customer_id, items)
     note_operation(request, CART_WRITE, f"/customers/{cart.customer_tenant_id}/carts/{cart.id}")
     return _created(shapes.cart(cart))
 
@@ -68,7 +69,7 @@ def check_out(
 ) -> JSONResponse:
     note_operation(request, ORDER_WRITE, f"/customers/{customer_id}/carts/{cart_id}")
     plane = state_of(request).plane
-    bought = service.check_out(plane, initiator(request, principal), customer_id, cart_id)
+    bought = service.check_out(plane, _initiator(request, principal), customer_id, cart_id)
     order = bought.order
     note_operation(request, ORDER_WRITE, f"/customers/{order.customer_tenant_id}/orders/{order.id}")
     return _created(shapes.checkout_result(order))
@@ -80,11 +81,11 @@ def place_order(
 ) -> JSONResponse:
     note_operation(request, ORDER_WRITE, f"/customers/{customer_id}/orders")
     items = shapes.line_items(body, catalog_key="offerId", number_key="lineItemNumber")
-    reference = shapes.field(body, "referenceCustomerId")
+    reference = field(body, "referenceCustomerId")
     if reference is not None and str(reference).lower() != customer_id.lower():
         raise shapes.invalid("referenceCustomerId is the customer of the URL")
     plane = state_of(request).plane
-    bought = service.place_order(plane, initiator(request, principal), customer_id, items)
+    bought = service.place_order(plane, _initiator(request, principal), customer_id, items)
     order = bought.order
     note_operation(request, ORDER_WRITE, f"/customers/{order.customer_tenant_id}/orders/{order.id}")
     return _created(shapes.order(order))
@@ -103,3 +104,12 @@ def get_order(
 ) -> Json:
     plane = state_of(request).plane
     return shapes.order(service.customer_order(plane, principal.caller, customer_id, order_id))
+
+
+@router.get("/customers/{customer_id}/orders/{order_id}/provisioningstatus")
+def get_provisioning_status(
+    customer_id: str, order_id: str, request: Request, principal: PartnerCenterPrincipal
+) -> Json:
+    plane = state_of(request).plane
+    order = service.customer_order(plane, principal.caller, customer_id, order_id)
+    return shapes.provisioning_status(order)

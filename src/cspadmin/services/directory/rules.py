@@ -140,6 +140,19 @@ def roles_of(plane: ControlPlane, connection: Connection, caller: Caller) -> fro
     )
 
 
+def is_own_global_admin(plane: ControlPlane, connection: Connection, caller: Caller) -> bool:
+    """Whether the caller is a Global Administrator of its own tenant, directly or through
+    a group. A foreign (delegated) caller never counts, whatever roles its partner's
+    delegation gives it: those act for the partner, and what needs this (accepting a
+    partner's invitation, approving or ending its relationships) is the customer's own
+    decision."""
+    if caller.is_foreign:
+        return False
+    principals = {caller.object_id, *plane.engine.groups_of(caller.object_id)}
+    held = store.directory_roles_of(connection, caller.tenant_id, principals)
+    return RoleTemplate.GLOBAL_ADMINISTRATOR in held
+
+
 def holding_of(plane: ControlPlane, connection: Connection, user: User) -> RoleHolding:
     groups = plane.engine.groups_of(user.id)
     return RoleHolding(

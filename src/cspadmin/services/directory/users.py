@@ -9,8 +9,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from cspadmin.authz.decision import Caller
-from cspadmin.authz.engine import Engine
-from cspadmin.domain.directory import PrincipalType, User
+from cspadmin.domain.directory import User
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.credentials import hash_secret
 from cspadmin.services.directory.checks import (
@@ -35,6 +34,7 @@ from cspadmin.services.directory.rules import (
 )
 from cspadmin.store import directory as store
 from cspadmin.store.directory import Match, UserProfile
+from cspadmin.store.journal import Fact
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,7 @@ def create_user(plane: ControlPlane, caller: Caller, new: NewUser) -> UserProfil
             plane.clock(),
         )
         _save(c, profile)
-        change.then(lambda engine: engine.add_principal(user.id, user.tenant_id, _USER))
+        change.touched(Fact.PRINCIPAL, user.id)
     return profile
 
 
@@ -183,17 +183,9 @@ def delete_user(plane: ControlPlane, caller: Caller, key: str) -> str:
         roles = reader_roles(plane, c, caller)
         user = _user_in_tenant(c, caller.tenant_id, key).user
         require(may_manage_sensitive(roles, holding_of(plane, c, user)))
-        left = store.delete_user(c, user.id)
-
-        def forget(engine: Engine) -> None:
-            for group_id in left:
-                engine.remove_member(group_id, user.id)
-
-        change.then(forget)
+        store.delete_user(c, user.id)
+        change.touched(Fact.PRINCIPAL, user.id)  # its memberships with it
     return user.id
-
-
-_USER = PrincipalType.USER
 
 
 def _save(connection: Connection, profile: UserProfile) -> None:

@@ -41,6 +41,7 @@ from cspadmin.store.estate import (
     save_resource_group,
     save_subscription,
 )
+from cspadmin.store.journal import EVERYTHING, record
 from cspadmin.store.rbac import save_role_assignments, save_role_definition
 from cspadmin.store.relationships import save_gdap_relationship, save_reseller_relationship
 
@@ -83,6 +84,7 @@ def load_world(
         plan = plan_world(document, store)
         assignments = _assignments_to_add(connection, plan)
         _write(connection, plan, assignments, store, activated)
+        record(connection, [EVERYTHING], activated)  # every running replica rebuilds
     return LoadReport(tuple(plan.generated), _counts(plan))
 
 
