@@ -17,6 +17,7 @@ from cspadmin.store.database import Database
 from cspadmin.store.journal import (
     EVERYTHING,
     Fact,
+    GenerationReader,
     Touch,
     changes_between,
     current_generation,
@@ -150,3 +151,17 @@ def test_concurrent_writers_commit_their_generations_in_order(database: Database
     assert generations == list(range(1, writers * writes + 1))
     assert seen, "the reader ran"
     assert all(present == generation for generation, present in seen)
+
+
+def test_the_per_request_reader_sees_each_commit_and_survives_a_lost_connection(
+    database: Database,
+) -> None:
+    reader = GenerationReader(database)
+    assert reader() == 0
+
+    write(database, GRANT)
+    assert reader() == 1
+    reader._connection.close()  # the server restarted, say
+    write(database, SUBSCRIPTION)
+
+    assert reader() == 2

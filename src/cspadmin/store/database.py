@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ class Database:
         else:
             options.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(url, **options)
+        self._own_connections: list[Any] = []
         if self.is_sqlite:
             event.listen(self.engine, "connect", _tune_sqlite)
             # pysqlite's own transaction handling defers BEGIN; take it over so that a
@@ -93,7 +95,26 @@ class Database:
                 connection.execution_options(**{_SQLITE_BEGIN: "DEFERRED"})
             yield connection
 
+    def autocommit_connection(self) -> Any:
+        """A DBAPI connection of its own, outside the pool, each statement committed by
+        itself; `dispose` closes it. For the one small query every request runs, which a
+        pool checkout and a transaction would cost several times over."""
+        args, params = self.engine.dialect.create_connect_args(self.engine.url)
+        if self.is_sqlite:
+            params = {**params, "check_same_thread": False}
+        connection = self.engine.dialect.connect(*args, **params)
+        if self.is_sqlite:
+            connection.isolation_level = None
+        else:
+            connection.autocommit = True
+        self._own_connections.append(connection)
+        return connection
+
     def dispose(self) -> None:
+        for connection in self._own_connections:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close
+                connection.close()
+        self._own_connections.clear()
         self.engine.dispose()
 
 
