@@ -22,8 +22,9 @@ from authz_world import GROUP_NAMES, World
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.store import schema as t
+from cspadmin.store.assignments import save_deny_assignment
+from cspadmin.store.custom_roles import save_role_definition
 from cspadmin.store.database import Database
-from cspadmin.store.rbac import save_deny_assignment, save_role_definition
 from cspadmin.store.relationships import save_gdap_relationship
 
 Progress = Callable[[str], None]

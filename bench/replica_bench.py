@@ -43,9 +43,9 @@ import sqlalchemy as sa
 from authz_store import create_store, write_assignments, write_directory
 from authz_world import SEED, World, build_world
 from cspadmin.services.control_plane import ControlPlane
+from cspadmin.store.assignments import delete_role_assignment
 from cspadmin.store.database import Database
 from cspadmin.store.journal import Fact
-from cspadmin.store.rbac import delete_role_assignment
 from cspadmin.store.snapshot import load_engine
 
 POSTGRES_URL = os.environ.get(

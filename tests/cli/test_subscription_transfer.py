@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from cspadmin.cli.main import app
 from cspadmin.domain.assignments import RoleAssignment
+from cspadmin.store.assignments import list_role_assignments
 from cspadmin.store.database import Database
 from cspadmin.store.estate import get_subscription
-from cspadmin.store.rbac import list_role_assignments
 
 runner = CliRunner(env={"CSPADMIN_DATABASE_URL": None, "CSPADMIN_DATA_DIR": None})
 SUBSCRIPTION = "9d7e1f0a-2b3c-4d5e-8f6a-7b8c9d0e1f2a"

@@ -25,9 +25,9 @@ from cspadmin.services.audit import (
     partner_tenants,
 )
 from cspadmin.services.world import demo_world_path, load_world
+from cspadmin.store.assignments import create_role_assignment
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_tenant
-from cspadmin.store.rbac import create_role_assignment
 from cspadmin.store.snapshot import load_engine
 
 FABRIKAM = "fabrikam.onmicrosoft.com"

@@ -30,25 +30,30 @@ from cspadmin.errors import AuthorizationFailed
 from cspadmin.services import (
     azure_plans,
     csp_subscriptions,
+    ownership_offers,
     subscription_aliases,
-    subscription_transfer,
+    subscription_move,
 )
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.csp_subscriptions import Initiator
 from cspadmin.services.partner_center import PartnerRoleRequired
 from cspadmin.services.subscription_aliases import AliasRequest
 from cspadmin.services.world import demo_world_path, load_world
-from cspadmin.store import rbac
 from cspadmin.store import schema as t
-from cspadmin.store.database import Database
-from cspadmin.store.directory import get_user
-from cspadmin.store.estate import find_resources, get_subscription
-from cspadmin.store.rbac import (
+from cspadmin.store.assignments import (
+    get_role_assignment,
     list_role_assignments,
     save_deny_assignment,
     save_role_assignments,
+)
+from cspadmin.store.custom_roles import (
+    ReleasedRoles,
+    list_tenant_custom_roles,
     save_role_definition,
 )
+from cspadmin.store.database import Database
+from cspadmin.store.directory import get_user
+from cspadmin.store.estate import find_resources, get_subscription
 from tests.csp_fixtures import GINA, TAILWIND, load_tailwind
 
 FABRIKAM = "6f1c2a54-0d8e-4b5e-9a0b-2f3c1d4e5f60"
@@ -347,7 +352,7 @@ def test_a_transfer_deletes_every_role_and_deny_assignment_below_the_subscriptio
     alice = in_customer(plane, ALICE, CONTOSO)
     assert plane.engine.is_allowed(alice, WRITE_GROUP, subscription)
 
-    moved = subscription_transfer.transfer_subscription(
+    moved = subscription_move.transfer_subscription(
         plane, CONTOSO_PRODUCTION, "wideworldimporters.onmicrosoft.com", owner=WALTER
     )
 
@@ -392,15 +397,15 @@ def test_a_transfer_takes_the_subscription_out_of_the_old_tenants_custom_roles(
         save_role_assignments(connection, [kept_grant])
     plane.reload()
 
-    moved = subscription_transfer.transfer_subscription(
+    moved = subscription_move.transfer_subscription(
         plane, CONTOSO_PRODUCTION, "wideworldimporters.onmicrosoft.com"
     )
 
     narrowed = replace(both, assignable_scopes=(dev_test,))
-    assert moved.custom_roles == rbac.ReleasedRoles((narrowed,), (only_here.id,))
+    assert moved.custom_roles == ReleasedRoles((narrowed,), (only_here.id,))
     with plane.database.connect() as connection:
-        stored = {r.id: r for r in rbac.list_tenant_custom_roles(connection, CONTOSO)}
-        assert rbac.get_role_assignment(connection, kept_grant.name) == kept_grant
+        stored = {r.id: r for r in list_tenant_custom_roles(connection, CONTOSO)}
+        assert get_role_assignment(connection, kept_grant.name) == kept_grant
     assert stored == {both.id: narrowed, elsewhere.id: elsewhere}
     assert only_here.id not in plane.engine.roles
     assert plane.engine.roles[both.id].assignable_scopes == (dev_test,)
@@ -410,8 +415,8 @@ def test_a_transfer_takes_the_subscription_out_of_the_old_tenants_custom_roles(
 
 def test_a_subscription_does_not_move_to_its_own_tenant(world: tuple[ControlPlane, Clock]) -> None:
     plane, _ = world
-    with pytest.raises(subscription_transfer.TransferRefused):
-        subscription_transfer.transfer_subscription(plane, CONTOSO_PRODUCTION, CONTOSO)
+    with pytest.raises(subscription_move.TransferRefused):
+        subscription_move.transfer_subscription(plane, CONTOSO_PRODUCTION, CONTOSO)
 
 
 def test_an_offered_subscription_moves_when_its_owner_accepts(
@@ -423,15 +428,13 @@ def test_an_offered_subscription_moves_when_its_owner_accepts(
         subscription_tenant_id=WWI,
         subscription_owner_id=WALTER,
     )
-    offered = subscription_transfer.alias_existing(plane, who(plane, BOB), "to-wwi", offer)
+    offered = ownership_offers.alias_existing(plane, who(plane, BOB), "to-wwi", offer)
     assert offered.alias.offer is not None
     assert offered.alias.offer.state_at(clock.now) is AcceptOwnership.PENDING
 
-    with pytest.raises(subscription_transfer.OwnershipTransferNotFound):
-        subscription_transfer.accept_ownership(
-            plane, who(plane, BOB).caller, CONTOSO_PRODUCTION, "X"
-        )
-    moved = subscription_transfer.accept_ownership(
+    with pytest.raises(ownership_offers.OwnershipTransferNotFound):
+        ownership_offers.accept_ownership(plane, who(plane, BOB).caller, CONTOSO_PRODUCTION, "X")
+    moved = ownership_offers.accept_ownership(
         plane, who(plane, WALTER).caller, CONTOSO_PRODUCTION, "WWI Production"
     )
 
@@ -439,9 +442,7 @@ def test_an_offered_subscription_moves_when_its_owner_accepts(
         WWI,
         "WWI Production",
     )
-    status = subscription_transfer.offer_status(
-        plane, who(plane, WALTER).caller, CONTOSO_PRODUCTION
-    )
+    status = ownership_offers.offer_status(plane, who(plane, WALTER).caller, CONTOSO_PRODUCTION)
     assert status.state is AcceptOwnership.COMPLETED
 
 
@@ -451,7 +452,7 @@ def test_only_an_owner_may_offer_a_subscription(world: tuple[ControlPlane, Clock
         subscription_id=CONTOSO_PRODUCTION, subscription_tenant_id=WWI, subscription_owner_id=WALTER
     )
     with pytest.raises(AuthorizationFailed):
-        subscription_transfer.alias_existing(plane, who(plane, CAROL), "mine-now", offer)
+        ownership_offers.alias_existing(plane, who(plane, CAROL), "mine-now", offer)
 
 
 def test_an_offer_expires_after_seven_days(world: tuple[ControlPlane, Clock]) -> None:
@@ -459,13 +460,11 @@ def test_an_offer_expires_after_seven_days(world: tuple[ControlPlane, Clock]) ->
     offer = AliasRequest(
         subscription_id=CONTOSO_PRODUCTION, subscription_tenant_id=WWI, subscription_owner_id=WALTER
     )
-    subscription_transfer.alias_existing(plane, who(plane, BOB), "slow", offer)
+    ownership_offers.alias_existing(plane, who(plane, BOB), "slow", offer)
     clock.now += timedelta(days=7)
 
-    with pytest.raises(subscription_transfer.OwnershipTransferExpired):
-        subscription_transfer.accept_ownership(
-            plane, who(plane, WALTER).caller, CONTOSO_PRODUCTION, "X"
-        )
+    with pytest.raises(ownership_offers.OwnershipTransferExpired):
+        ownership_offers.accept_ownership(plane, who(plane, WALTER).caller, CONTOSO_PRODUCTION, "X")
     with plane.database.connect() as connection:
         stored = get_subscription(connection, CONTOSO_PRODUCTION)
     assert stored is not None and stored.tenant_id == CONTOSO

@@ -24,7 +24,7 @@ from cspadmin.domain.gdap_lifecycle import (
     RelationshipDraft,
 )
 from cspadmin.domain.relationships import GdapRelationship
-from cspadmin.services import gdap, gdap_access, tokens
+from cspadmin.services import gdap, gdap_access, gdap_approval, tokens
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.directory.paging import Window
 from cspadmin.services.partner_center import (
@@ -82,7 +82,7 @@ def approved(plane: ControlPlane, duration: str = "P30D") -> GdapRelationship:
     alice = who(plane, "alice")
     relationship = gdap.create_relationship(plane, alice, draft(duration=duration))
     gdap.create_request(plane, alice, relationship.id, "lockForApproval")
-    gdap.approve(plane, customer(plane, "walter"), relationship.id)
+    gdap_approval.approve(plane, customer(plane, "walter"), relationship.id)
     gdap_access.create_assignment(
         plane, alice, relationship.id, HELPDESK_AGENTS, "securityGroup", [HELPDESK]
     )
@@ -178,7 +178,7 @@ def test_an_auto_extending_relationship_outlives_its_duration(
         plane, alice, RelationshipDraft("Extends", "P10D", WWI, (HELPDESK,), "P180D")
     )
     gdap.create_request(plane, alice, relationship.id, "lockForApproval")
-    gdap.approve(plane, customer(plane, "walter"), relationship.id)
+    gdap_approval.approve(plane, customer(plane, "walter"), relationship.id)
     gdap_access.create_assignment(
         plane, alice, relationship.id, HELPDESK_AGENTS, "securityGroup", [HELPDESK]
     )
@@ -221,16 +221,18 @@ def test_only_the_customers_own_global_administrator_approves(
     gdap.create_request(plane, alice, relationship.id, "lockForApproval")
 
     with pytest.raises(GlobalAdministratorRequired, match="Global Administrator"):
-        gdap.approve(plane, customer(plane, "wendy"), relationship.id)
-    with pytest.raises(gdap.NotTheCustomer):
-        gdap.approve(plane, who(plane, "bob", "contoso.onmicrosoft.com"), relationship.id)
-    with pytest.raises(gdap.NotTheCustomer):
-        gdap.approve(plane, alice, relationship.id)
+        gdap_approval.approve(plane, customer(plane, "wendy"), relationship.id)
+    with pytest.raises(gdap_approval.NotTheCustomer):
+        gdap_approval.approve(plane, who(plane, "bob", "contoso.onmicrosoft.com"), relationship.id)
+    with pytest.raises(gdap_approval.NotTheCustomer):
+        gdap_approval.approve(plane, alice, relationship.id)
 
     still = gdap.get_relationship(plane, alice, relationship.id)
     assert (still.status, still.activated_at) == (GdapStatus.APPROVAL_PENDING, None)
-    assert gdap.open_approval(plane, customer(plane, "walter"), relationship.id).caller_may_approve
-    assert not gdap.open_approval(
+    assert gdap_approval.open_approval(
+        plane, customer(plane, "walter"), relationship.id
+    ).caller_may_approve
+    assert not gdap_approval.open_approval(
         plane, customer(plane, "wendy"), relationship.id
     ).caller_may_approve
 
@@ -242,11 +244,11 @@ def test_a_relationship_not_locked_or_waited_out_cannot_be_approved(
     alice, walter = who(plane, "alice"), customer(plane, "walter")
     relationship = gdap.create_relationship(plane, alice, draft())
     with pytest.raises(GdapStatusConflict, match="created"):
-        gdap.approve(plane, walter, relationship.id)
+        gdap_approval.approve(plane, walter, relationship.id)
     gdap.create_request(plane, alice, relationship.id, "lockForApproval")
     clock.now += 90 * DAY
     with pytest.raises(GdapStatusConflict, match="expired"):
-        gdap.approve(plane, walter, relationship.id)
+        gdap_approval.approve(plane, walter, relationship.id)
 
 
 # -- changes the partner makes ---------------------------------------------------------------------
@@ -347,7 +349,7 @@ def test_an_assignment_needs_a_partner_security_group_and_the_relationships_role
     alice = who(plane, "alice")
     relationship = gdap.create_relationship(plane, alice, draft())
     gdap.create_request(plane, alice, relationship.id, "lockForApproval")
-    gdap.approve(plane, customer(plane, "walter"), relationship.id)
+    gdap_approval.approve(plane, customer(plane, "walter"), relationship.id)
     if error is None:
         made = gdap_access.create_assignment(plane, alice, relationship.id, container, kind, roles)
         assert made.assignment.role_template_ids == tuple(roles)

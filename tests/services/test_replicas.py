@@ -32,7 +32,7 @@ from cspadmin.services import (
     resources,
     role_assignments,
     role_definitions,
-    subscription_transfer,
+    subscription_move,
 )
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.directory import users
@@ -40,10 +40,10 @@ from cspadmin.services.role_assignments import AssignmentRequest
 from cspadmin.services.tokens import delegated_into
 from cspadmin.services.world import demo_world_path, load_world
 from cspadmin.store import schema as t
+from cspadmin.store.assignments import list_role_assignments
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_user
 from cspadmin.store.journal import current_generation
-from cspadmin.store.rbac import list_role_assignments
 from cspadmin.store.relationships import list_gdap_relationships
 from cspadmin.store.snapshot import load_engine
 
@@ -230,7 +230,7 @@ def test_a_subscription_moved_by_the_cli_is_seen_by_a_running_plane(
     cli = Database(replicas.a.database.url)
     try:
         operator = ControlPlane.open(cli)
-        subscription_transfer.transfer_subscription(
+        subscription_move.transfer_subscription(
             operator, PRODUCTION.split("/")[-1], "wideworldimporters.onmicrosoft.com", owner=WALTER
         )
     finally:
@@ -480,7 +480,7 @@ class Walk:
 
     def transfer(self, plane: ControlPlane) -> None:
         subscription = DATA_PLATFORM.split("/")[-1]
-        subscription_transfer.transfer_subscription(plane, subscription, WWI, owner=WALTER)
+        subscription_move.transfer_subscription(plane, subscription, WWI, owner=WALTER)
 
     WRITES: ClassVar[tuple[Callable[[Walk, ControlPlane], None], ...]] = (
         assign,

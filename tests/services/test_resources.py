@@ -32,10 +32,10 @@ from cspadmin.services.resources import (
     update_resource,
 )
 from cspadmin.services.world import load_world
+from cspadmin.store.assignments import list_role_assignments
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_user
 from cspadmin.store.estate import get_subscription, save_subscription
-from cspadmin.store.rbac import list_role_assignments
 
 TENANT = "d3f1a6b2-0c4e-4a7d-9b8e-0000000000c1"
 SUB = "5b2e7c90-1d3f-4e6a-8c7b-0000000000c1"

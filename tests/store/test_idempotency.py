@@ -23,7 +23,9 @@ from cspadmin.domain.relationships import ResellerRelationship
 from cspadmin.domain.roles import Permission, custom_role
 from cspadmin.store import schema as t
 from cspadmin.store.aliases import save_alias
+from cspadmin.store.assignments import save_deny_assignment, save_role_assignments
 from cspadmin.store.commerce import save_cart, save_order, save_plan
+from cspadmin.store.custom_roles import save_role_definition
 from cspadmin.store.database import Database
 from cspadmin.store.directory import (
     save_directory_role_assignment,
@@ -34,7 +36,6 @@ from cspadmin.store.directory import (
 )
 from cspadmin.store.estate import save_resource, save_resource_group, save_subscription
 from cspadmin.store.licensing import add_licenses, save_subscribed_sku
-from cspadmin.store.rbac import save_deny_assignment, save_role_assignments, save_role_definition
 from cspadmin.store.relationships import save_gdap_relationship, save_reseller_relationship
 from tests.store.examples import (
     a_customer,

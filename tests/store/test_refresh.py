@@ -24,17 +24,16 @@ from cspadmin.domain.relationships import RelationshipState, ResellerRelationshi
 from cspadmin.domain.roles import OWNER, Permission, custom_role
 from cspadmin.services.world import demo_world_path, load_world
 from cspadmin.store import schema as t
+from cspadmin.store.assignments import (
+    create_role_assignment,
+    delete_role_assignment,
+    save_deny_assignment,
+)
+from cspadmin.store.custom_roles import delete_role_definition, save_role_definition
 from cspadmin.store.database import Database
 from cspadmin.store.directory import add_members, delete_user, get_tenant, save_tenant, save_user
 from cspadmin.store.estate import get_subscription, save_management_group, save_subscription
 from cspadmin.store.journal import Fact, Touch, reseller_key
-from cspadmin.store.rbac import (
-    create_role_assignment,
-    delete_role_assignment,
-    delete_role_definition,
-    save_deny_assignment,
-    save_role_definition,
-)
 from cspadmin.store.relationships import (
     delete_gdap_relationship,
     list_gdap_relationships,

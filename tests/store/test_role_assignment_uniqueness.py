@@ -19,12 +19,12 @@ from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import CONTRIBUTOR, OWNER
 from cspadmin.errors import RoleAssignmentExists
-from cspadmin.store.database import Database
-from cspadmin.store.rbac import (
+from cspadmin.store.assignments import (
     count_role_assignments,
     create_role_assignment,
     get_role_assignment,
 )
+from cspadmin.store.database import Database
 from tests.store.examples import new_id
 
 SUBSCRIPTION = "/subscriptions/6f1c2b9e-3a4d-4e5f-8a7b-9c0d1e2f3a4b"

@@ -16,15 +16,15 @@ from cspadmin.domain.estate import Subscription
 from cspadmin.domain.relationships import GdapStatus, RelationshipState, ResellerRelationship
 from cspadmin.domain.roles import READER, Permission, custom_role
 from cspadmin.store import schema as t
-from cspadmin.store.database import Database
-from cspadmin.store.directory import save_group, save_tenant, save_user
-from cspadmin.store.estate import save_subscription
-from cspadmin.store.rbac import (
+from cspadmin.store.assignments import (
     create_role_assignment,
     delete_role_assignment,
     save_deny_assignment,
-    save_role_definition,
 )
+from cspadmin.store.custom_roles import save_role_definition
+from cspadmin.store.database import Database
+from cspadmin.store.directory import save_group, save_tenant, save_user
+from cspadmin.store.estate import save_subscription
 from cspadmin.store.relationships import save_gdap_relationship, save_reseller_relationship
 from cspadmin.store.snapshot import load_engine
 from tests.store.examples import (

@@ -26,7 +26,7 @@ from cspadmin.services.audit import (
     partner_tenants,
 )
 from cspadmin.services.control_plane import ControlPlane, utcnow
-from cspadmin.services.subscription_transfer import transfer_subscription
+from cspadmin.services.subscription_move import transfer_subscription
 from cspadmin.services.world import demo_world_path, load_world
 from cspadmin.store.activity import list_events
 from cspadmin.store.database import Database, default_data_dir

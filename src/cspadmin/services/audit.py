@@ -18,10 +18,10 @@ from cspadmin.domain.directory import Tenant
 from cspadmin.domain.estate import Subscription
 from cspadmin.domain.roles import OWNER
 from cspadmin.services.tokens import delegated_into
+from cspadmin.store.assignments import list_role_assignments
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_tenant, list_tenants
 from cspadmin.store.estate import list_subscriptions
-from cspadmin.store.rbac import list_role_assignments
 
 MANAGE_ACTION = "Microsoft.Resources/subscriptions/resourceGroups/write"
 

@@ -39,8 +39,8 @@ from cspadmin.domain.relationships import RelationshipState
 from cspadmin.domain.scope import is_guid
 from cspadmin.errors import CspadminError
 from cspadmin.services.control_plane import Change
-from cspadmin.store import rbac
 from cspadmin.store.activity import append_event
+from cspadmin.store.assignments import create_role_assignment
 from cspadmin.store.directory import get_tenant
 from cspadmin.store.estate import save_subscription
 from cspadmin.store.journal import Fact
@@ -114,7 +114,7 @@ def provision(
     )
     grant = csp_owner_grant(str(uuid.uuid4()), subscription.id, customer_id, partner.partner)
     save_subscription(change.connection, subscription)
-    rbac.create_role_assignment(
+    create_role_assignment(
         change.connection, grant, created_at=now, created_by=initiator.caller.object_id
     )
     created = f"/subscriptions/{subscription.id}"

@@ -37,6 +37,7 @@ from cspadmin.errors import (
     SubscriptionNotFound,
 )
 from cspadmin.services.control_plane import Change, ControlPlane
+from cspadmin.store.assignments import delete_role_assignment, list_role_assignments
 from cspadmin.store.estate import (
     ResourceGroupRecord,
     ResourceRecord,
@@ -51,7 +52,6 @@ from cspadmin.store.estate import (
     put_resource_group,
 )
 from cspadmin.store.journal import Fact
-from cspadmin.store.rbac import delete_role_assignment, list_role_assignments
 
 _GROUP_NAME_CHARACTER = re.compile(r"[-\w._()]")
 _READ_ONLY_STATES = {SubscriptionState.DISABLED, SubscriptionState.DELETED}

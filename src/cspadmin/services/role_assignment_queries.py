@@ -25,8 +25,8 @@ from cspadmin.errors import AuthorizationFailed, NotFound
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.role_assignments import assignment_name, is_at
 from cspadmin.services.role_definitions import UnsupportedFilter
-from cspadmin.store import rbac as store
-from cspadmin.store.rbac import StoredRoleAssignment
+from cspadmin.store import assignments as store
+from cspadmin.store.assignments import StoredRoleAssignment
 
 READ_PERMISSIONS = "Microsoft.Authorization/permissions/read"
 _NOT_THE_CALLERS = {

@@ -60,10 +60,11 @@ from cspadmin.services.role_definitions import (
     find_role_in,
     role_guid,
 )
-from cspadmin.store import rbac as store
+from cspadmin.store import assignments as store
+from cspadmin.store.assignments import StoredRoleAssignment
 from cspadmin.store.directory import get_tenant, object_kind
+from cspadmin.store.estate import scope_exists
 from cspadmin.store.journal import Fact
-from cspadmin.store.rbac import StoredRoleAssignment
 from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
 
 SUBSCRIPTION_ROLE_ASSIGNMENT_LIMIT = ControlPlane.role_assignment_limit
@@ -262,9 +263,9 @@ def _confirm(
 
 
 def _check_scope_exists(connection: Connection, scope: Scope) -> None:
-    if store.scope_exists(connection, scope):
+    if scope_exists(connection, scope):
         return
-    if scope.kind is ScopeKind.RESOURCE_GROUP or not store.scope_exists(
+    if scope.kind is ScopeKind.RESOURCE_GROUP or not scope_exists(
         connection, _resource_group_of(scope)
     ):
         raise ResourceGroupNotFound(scope.resource_group or "")

@@ -36,14 +36,14 @@ from cspadmin.domain.roles import (
 from cspadmin.domain.scope import ROOT, Scope, is_guid, parse_scope
 from cspadmin.errors import BadRequest, Conflict, InvalidRoleDefinition, RoleDefinitionDoesNotExist
 from cspadmin.services.control_plane import ControlPlane
-from cspadmin.store.journal import Fact
-from cspadmin.store.rbac import (
+from cspadmin.store.assignments import role_definition_in_use
+from cspadmin.store.custom_roles import (
     delete_role_definition,
     get_custom_role,
     list_tenant_custom_roles,
-    role_definition_in_use,
     save_role_definition,
 )
+from cspadmin.store.journal import Fact
 
 _ROLE_ID = re.compile(
     r"^(?P<scope>.*?)/providers/microsoft\.authorization/roledefinitions/(?P<guid>[^/]+)/?$",

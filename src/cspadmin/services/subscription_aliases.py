@@ -2,7 +2,7 @@
 request for a new CSP subscription under a customer's billing scope; the same name
 PUT again answers the subscription it created (200), whatever the body says, since an
 alias never updates a subscription. Aliases of existing subscriptions, which can offer
-them to another tenant, are `subscription_transfer`'s.
+them to another tenant, are `ownership_offers`'s.
 
 Who may create one (`create_by_alias`): a Global admin or Admin agent of a partner
 (Partner Center's rule, `PartnerAction.ADMINISTER_CUSTOMERS`; Sales and Helpdesk agents

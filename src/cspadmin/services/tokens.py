@@ -18,12 +18,8 @@ from cspadmin.domain.directory import ServicePrincipal, Tenant, User
 from cspadmin.errors import CspadminError
 from cspadmin.services.credentials import verify_secret
 from cspadmin.store.database import Database
-from cspadmin.store.directory import (
-    get_tenant,
-    get_user,
-    get_user_profile,
-    list_service_principals_by_app,
-)
+from cspadmin.store.directory import get_tenant, get_user, list_service_principals_by_app
+from cspadmin.store.directory_profiles import get_user_profile
 
 
 class SignInError(CspadminError):

@@ -19,7 +19,7 @@ from cspadmin.domain.estate import (
     Subscription,
     SubscriptionState,
 )
-from cspadmin.domain.scope import parse_scope
+from cspadmin.domain.scope import Scope, ScopeKind, parse_scope
 from cspadmin.store import schema as t
 from cspadmin.store.upsert import upsert
 
@@ -315,3 +315,24 @@ def stored_resource_types(connection: Connection, namespace: str | None = None) 
     if namespace is not None:
         query = query.where(func.lower(column).startswith(namespace.lower() + "/"))
     return sorted(row[0] for row in connection.execute(query))
+
+
+def scope_exists(connection: Connection, scope: Scope) -> bool:
+    """Whether the resource group or resource a scope names is in the store.
+
+    Subscriptions, management groups and the root are the engine's to know; this answers
+    for what lives inside a subscription."""
+    if scope.kind is ScopeKind.RESOURCE_GROUP:
+        assert scope.subscription_id is not None and scope.resource_group is not None
+        rg = t.resource_groups.c
+        found = connection.scalar(
+            select(rg.name).where(
+                (rg.subscription_id == scope.subscription_id)
+                & (rg.name_key == scope.resource_group.lower())
+            )
+        )
+        return found is not None
+    if scope.kind is ScopeKind.RESOURCE and scope.subscription_id is not None:
+        found = connection.scalar(select(t.resources.c.id).where(t.resources.c.id_key == scope.key))
+        return found is not None
+    return True

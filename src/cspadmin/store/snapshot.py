@@ -20,16 +20,12 @@ from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import BUILTIN_BY_ID
 from cspadmin.store import schema as t
+from cspadmin.store.assignments import iter_role_assignments, list_deny_assignments
+from cspadmin.store.custom_roles import get_custom_role, list_custom_roles
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_tenant, list_tenants, object_kind
 from cspadmin.store.estate import get_subscription
 from cspadmin.store.journal import Fact, Touch
-from cspadmin.store.rbac import (
-    get_custom_role,
-    iter_role_assignments,
-    list_custom_roles,
-    list_deny_assignments,
-)
 from cspadmin.store.relationships import (
     get_gdap_relationship,
     get_reseller_relationship,
@@ -203,7 +199,7 @@ def _role_definitions(engine: Engine, connection: Connection, ids: Collection[st
 
 
 def _role_assignments(engine: Engine, connection: Connection, names: Collection[str]) -> None:
-    names = {name.lower() for name in names}  # as `store.rbac` writes them
+    names = {name.lower() for name in names}  # as `store.assignments` writes them
     found = {a.name: a for a in _assignments_named(connection, names)}
     for name in names:
         assignment = found.get(name)

@@ -3,7 +3,7 @@
 In Azure the partner sends the customer's Global Administrator the admin center page
 `https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{id}`.
 A fragment never reaches a server, so locally the page is the fragment's path made a real
-one (`services.gdap.LOCAL_APPROVAL_PATH`), at the server's authority:
+one (`services.gdap_approval.LOCAL_APPROVAL_PATH`), at the server's authority:
 
     GET  /partners/invitation/granularAdminRelationships/{id}
               signed out: the sign-in form, and nothing else
@@ -15,9 +15,9 @@ one (`services.gdap.LOCAL_APPROVAL_PATH`), at the server's authority:
     POST …/{id}/approve    the session's CSRF token; the approved page (200)
     POST …/{id}/sign-out   the session's CSRF token
 
-Every rule is `services.gdap`'s: who may approve, and which status allows it. The approve
-is recorded in the activity log as the JSON endpoint's is (`delegated_admin_approval`),
-with the signed-in user as its caller, refused ones too.
+Every rule is `services.gdap_approval`'s: who may approve, and which status allows it.
+The approve is recorded in the activity log as the JSON endpoint's is
+(`delegated_admin_approval`), with the signed-in user as its caller, refused ones too.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from cspadmin.api.state import state_of
 from cspadmin.authz.decision import Caller
 from cspadmin.domain.gdap import GdapStatus
 from cspadmin.domain.gdap_lifecycle import GdapStatusConflict
-from cspadmin.services import gdap
+from cspadmin.services import gdap_approval
 from cspadmin.services.control_plane import ControlPlane
-from cspadmin.services.gdap import ApprovalView
+from cspadmin.services.gdap_approval import ApprovalView
 from cspadmin.services.partner_center import GlobalAdministratorRequired
 from cspadmin.web import gdap_outcomes as outcomes
 from cspadmin.web import session as sessions
@@ -49,7 +49,7 @@ from cspadmin.web.outcomes import long_date
 from cspadmin.web.render import page
 from cspadmin.web.signing import Entry
 
-PAGE = gdap.LOCAL_APPROVAL_PATH.replace("{id}", "{relationship_id}")
+PAGE = gdap_approval.LOCAL_APPROVAL_PATH.replace("{id}", "{relationship_id}")
 PREFIX = PAGE.split("{", 1)[0]
 """`/partners/invitation/granularAdminRelationships/`: every path under it is a page's."""
 APPROVE = f"{OPERATION}/approve/action"
@@ -61,7 +61,9 @@ async def show(request: Request) -> Response:
     if session is None:
         return signing.sign_in_page(entry(relationship_id))
     plane = state_of(request).plane
-    view = await run_in_threadpool(gdap.open_approval, plane, session.caller, relationship_id)
+    view = await run_in_threadpool(
+        gdap_approval.open_approval, plane, session.caller, relationship_id
+    )
     return _approval_page(relationship_id, session, view, verdict(view))
 
 
@@ -112,9 +114,9 @@ def _approve(
     """The approved relationship's view; or, when the service refuses, the view as it is
     with the refusal's verdict. Another organization's or an unknown relationship raises."""
     try:
-        return gdap.approve(plane, caller, relationship_id), None
+        return gdap_approval.approve(plane, caller, relationship_id), None
     except (GlobalAdministratorRequired, GdapStatusConflict) as error:
-        view = gdap.open_approval(plane, caller, relationship_id)
+        view = gdap_approval.open_approval(plane, caller, relationship_id)
         return view, refused(view, error)
 
 
@@ -151,7 +153,7 @@ def _id(request: Request) -> str:
 
 def approval_path(relationship_id: str) -> str:
     """The page's path; the id is quoted, as a made-up one may hold anything."""
-    return gdap.LOCAL_APPROVAL_PATH.format(id=quote(relationship_id, safe=""))
+    return gdap_approval.LOCAL_APPROVAL_PATH.format(id=quote(relationship_id, safe=""))
 
 
 def entry(relationship_id: str) -> Entry:

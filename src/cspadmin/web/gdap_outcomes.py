@@ -1,6 +1,6 @@
 """What the GDAP approval page tells the signed-in user, and with which HTTP status.
 
-In the order `services.gdap.approve` checks: a user who is no Global Administrator of the
+In the order `services.gdap_approval.approve` checks: a user who is no Global Administrator of the
 customer is refused naming the role (403), whatever the relationship's status; then a
 relationship pending approval may be approved (200); one already approved and in force
 says so (200: the link has done its job, and there is nothing to do); any other status
@@ -19,7 +19,7 @@ import isodate
 from cspadmin.domain.directory_roles import BY_TEMPLATE_ID, DirectoryRole
 from cspadmin.domain.gdap import GRANTING, GdapStatus
 from cspadmin.errors import CspadminError
-from cspadmin.services.gdap import APPROVING, ApprovalView
+from cspadmin.services.gdap_approval import APPROVING, ApprovalView
 from cspadmin.services.partner_center import GlobalAdministratorRequired
 from cspadmin.web.outcomes import long_date
 

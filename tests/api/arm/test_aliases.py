@@ -24,9 +24,9 @@ from cspadmin.domain.csp import OwnershipOffer, SubscriptionAlias, billing_accou
 from cspadmin.services.world import demo_world_path
 from cspadmin.store import schema as t
 from cspadmin.store.aliases import save_alias
+from cspadmin.store.assignments import list_role_assignments
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_user
-from cspadmin.store.rbac import list_role_assignments
 from tests.api.arm.test_activity_log import events, window
 from tests.api.arm.test_resource_groups import ALICE, BOB, CAROL, PROD, Arm, error_code
 from tests.api.conftest import ENDPOINTS, Api, make_api

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from cspadmin.domain.estate import SubscriptionState
+from cspadmin.store.assignments import list_role_assignments
 from cspadmin.store.estate import get_subscription, save_subscription
-from cspadmin.store.rbac import list_role_assignments
 from tests.api.conftest import ARM, Api
 
 CONTOSO = "contoso.onmicrosoft.com"

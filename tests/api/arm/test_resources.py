@@ -14,8 +14,8 @@ import httpx
 from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import CONTRIBUTOR
+from cspadmin.store.assignments import create_role_assignment, list_role_assignments
 from cspadmin.store.directory import get_user
-from cspadmin.store.rbac import create_role_assignment, list_role_assignments
 from tests.api.arm.test_resource_groups import (
     ALICE,
     BOB,

@@ -131,7 +131,7 @@ def test_a_created_user_keeps_the_force_change_flag(graph: Graph) -> None:
         passwordProfile={"password": "Frankie-pass-1", "forceChangePasswordNextSignIn": True},
     )
     assert graph.post("/users", "bob", json=body).status_code == 201
-    from cspadmin.store.directory import get_user_profile
+    from cspadmin.store.directory_profiles import get_user_profile
 
     with graph.api.plane.database.connect() as connection:
         stored = get_user_profile(connection, "frankie@contoso.onmicrosoft.com")

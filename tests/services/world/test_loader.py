@@ -23,6 +23,7 @@ from cspadmin.errors import WorldFileError
 from cspadmin.services.credentials import verify_secret
 from cspadmin.services.world.loader import demo_world_path, load_world
 from cspadmin.store import schema as t
+from cspadmin.store.assignments import create_role_assignment, get_role_assignment
 from cspadmin.store.database import Database
 from cspadmin.store.directory import (
     directory_roles_of,
@@ -35,7 +36,6 @@ from cspadmin.store.directory import (
     save_user,
 )
 from cspadmin.store.estate import list_subscriptions
-from cspadmin.store.rbac import create_role_assignment, get_role_assignment
 from cspadmin.store.relationships import list_gdap_relationships, list_reseller_relationships
 from cspadmin.store.schema import metadata
 from cspadmin.store.snapshot import load_engine

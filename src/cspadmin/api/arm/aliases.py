@@ -7,7 +7,7 @@
 
 A PUT with `billingScope` creates a CSP subscription (`services.csp_subscriptions`); one
 with `subscriptionId` names an existing subscription and may offer it to another tenant
-(`services.subscription_transfer`). Creation is synchronous: the answer already says
+(`services.ownership_offers`). Creation is synchronous: the answer already says
 `provisioningState: Succeeded`, which ends azure-core's poller on the first response.
 Property names are matched ignoring case (Microsoft's MPA article sends `DisplayName`).
 Partner Center's refusals of the caller are 403 AuthorizationFailed over the billing
@@ -31,7 +31,7 @@ from cspadmin.api.bodies import field
 from cspadmin.api.errors import WireError
 from cspadmin.domain.csp import ALIAS_PREFIX
 from cspadmin.domain.scope import MAX_ID_LENGTH
-from cspadmin.services import subscription_transfer
+from cspadmin.services import ownership_offers
 from cspadmin.services.csp_subscriptions import ALIAS_WRITE
 from cspadmin.services.subscription_aliases import (
     AliasOutcome,
@@ -123,7 +123,7 @@ def put_alias(
     wanted = alias_request(body)
     who = initiator(request, principal, ARM_CORRELATION)
     if wanted.subscription_id is not None:
-        outcome = subscription_transfer.alias_existing(state.plane, who, name, wanted)
+        outcome = ownership_offers.alias_existing(state.plane, who, name, wanted)
     else:
         scope = wanted.billing_scope or ""
         scope = scope if 0 < len(scope) <= MAX_ID_LENGTH else ALIAS_PREFIX + name

@@ -34,7 +34,7 @@ from cspadmin.services.role_assignments import (
     delete_role_assignment,
 )
 from cspadmin.services.role_definitions import role_definition_id
-from cspadmin.store.rbac import StoredRoleAssignment
+from cspadmin.store.assignments import StoredRoleAssignment
 
 router = APIRouter()
 VERSIONS = (

@@ -9,7 +9,7 @@ api-version 2021-10-01): the step that moves it.
 
 The move is done before the 202 is answered; the operation id is the subscription id, so
 any replica answers the poll. The offer is made with an alias (`aliases`); the rules are
-`services.subscription_transfer`.
+`services.ownership_offers` (and the move, `services.subscription_move`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from cspadmin.api.arm.providers import catalogue_versions
 from cspadmin.api.errors import WireError
 from cspadmin.domain.csp import InvalidParameter
 from cspadmin.errors import NotFound
-from cspadmin.services.subscription_transfer import (
+from cspadmin.services.ownership_offers import (
     ACCEPT,
     accept_ownership,
     moved_to,

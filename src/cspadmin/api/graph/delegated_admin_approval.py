@@ -10,7 +10,7 @@ token:
     POST /adminportal/granularAdminRelationships/{id}/approve    the Global admin approves
     POST /adminportal/granularAdminRelationships/{id}/terminate  the Global admin ends it
 
-Errors use the `{"error": {"code", "message"}}` envelope. The logic is `services.gdap`'s,
+Errors use the `{"error": {"code", "message"}}` envelope. The logic is `services.gdap_approval`'s,
 and the web page a person opens offers the same. The view carries both links:
 `approvalLink`, the admin center's that Azure hands out, and `localApprovalLink`, its local
 stand-in, the page this server serves at the link's fragment made a real path
@@ -26,7 +26,7 @@ from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import delegated_admin_wire as wire
 from cspadmin.api.state import state_of
 from cspadmin.domain.directory_roles import BY_TEMPLATE_ID
-from cspadmin.services import gdap as service
+from cspadmin.services import gdap_approval as service
 
 router = APIRouter(tags=["adminportal"])
 BASE = "/adminportal/granularAdminRelationships/{relationship_id}"

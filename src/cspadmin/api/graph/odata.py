@@ -21,7 +21,7 @@ from fastapi import Request
 
 from cspadmin.api.errors import WireError
 from cspadmin.services.directory.paging import Window
-from cspadmin.store.directory import Match
+from cspadmin.store.directory_profiles import Match
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 999

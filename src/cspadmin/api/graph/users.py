@@ -24,7 +24,7 @@ from cspadmin.services.directory import licenses
 from cspadmin.services.directory import users as service
 from cspadmin.services.directory.errors import invalid_value
 from cspadmin.services.directory.users import NewUser, PasswordReset, UserChanges
-from cspadmin.store.directory import UserProfile
+from cspadmin.store.directory_profiles import UserProfile
 
 router = APIRouter()
 

@@ -19,7 +19,7 @@ from cspadmin.domain.licensing import AssignedLicense, assigned_plans
 from cspadmin.services.directory.directory_roles import ActivatedRole
 from cspadmin.services.directory.objects import DirectoryObject, PartnerReference
 from cspadmin.services.directory.paging import Page
-from cspadmin.store.directory import GroupProfile, UserProfile
+from cspadmin.store.directory_profiles import GroupProfile, UserProfile
 
 Json = dict[str, Any]
 

@@ -20,6 +20,7 @@ from cspadmin.services.directory.objects import (
 from cspadmin.services.directory.paging import Page, Window, sliced
 from cspadmin.services.directory.rules import reader_roles
 from cspadmin.store import directory as store
+from cspadmin.store.directory_profiles import group_profiles
 from cspadmin.store.relationships import list_reseller_relationships
 
 _ROLE_IDS = uuid.UUID("b8c5f0a2-3c1d-4e7f-9a6b-2d4e6f8a0c1e")
@@ -76,7 +77,7 @@ def directory_role_members(
     with plane.database.connect() as c:
         members: dict[str, DirectoryObject] = {}
         members.update(local_objects(c, caller.tenant_id, role.holders))
-        partner_groups = store.group_profiles(c, role.holders - set(members))
+        partner_groups = group_profiles(c, role.holders - set(members))
         members.update({g.id: reference(g) for g in partner_groups.values()})
     return sliced(sorted_by_name(members.values()), window)
 

@@ -10,8 +10,9 @@ from cspadmin.services.directory.errors import DirectoryObjectNotFound
 from cspadmin.services.directory.objects import DirectoryObject, local_objects, sorted_by_name
 from cspadmin.services.directory.paging import Page, Window, paged, sliced
 from cspadmin.services.directory.rules import reader_roles
-from cspadmin.store import directory as store
-from cspadmin.store.directory import GroupProfile, Match
+from cspadmin.store import directory_profiles as store
+from cspadmin.store.directory import member_ids
+from cspadmin.store.directory_profiles import GroupProfile, Match
 
 
 def list_groups(
@@ -47,6 +48,6 @@ def group_members(
     with plane.database.connect() as c:
         reader_roles(plane, c, caller)
         group = _group_in_tenant(c, caller.tenant_id, group_id)
-        ids = plane.engine.members_of(group.id) if transitive else store.member_ids(c, group.id)
+        ids = plane.engine.members_of(group.id) if transitive else member_ids(c, group.id)
         members = local_objects(c, caller.tenant_id, ids)
     return sliced(sorted_by_name(members.values()), window)

@@ -34,7 +34,7 @@ from cspadmin.services.directory.rules import (
 )
 from cspadmin.store import directory as directory_store
 from cspadmin.store import licensing as store
-from cspadmin.store.directory import UserProfile
+from cspadmin.store.directory_profiles import UserProfile, get_user_profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def licenses_of_users(
 
 
 def _user_in_tenant(connection: Connection, tenant_id: str, key: str) -> UserProfile:
-    found = directory_store.get_user_profile(connection, key)
+    found = get_user_profile(connection, key)
     if found is None or found.user.tenant_id != tenant_id:
         raise DirectoryObjectNotFound(key)
     return found

@@ -12,8 +12,8 @@ from cspadmin.authz.decision import Caller
 from cspadmin.domain.directory import ServicePrincipal
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.directory.rules import reader_roles
-from cspadmin.store import directory as store
-from cspadmin.store.directory import GroupProfile, UserProfile
+from cspadmin.store import directory_profiles as store
+from cspadmin.store.directory_profiles import GroupProfile, UserProfile
 
 
 @dataclass(frozen=True, slots=True)

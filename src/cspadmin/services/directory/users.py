@@ -32,8 +32,9 @@ from cspadmin.services.directory.rules import (
     reader_roles,
     require,
 )
-from cspadmin.store import directory as store
-from cspadmin.store.directory import Match, UserProfile
+from cspadmin.store import directory as directory_store
+from cspadmin.store import directory_profiles as store
+from cspadmin.store.directory_profiles import Match, UserProfile
 from cspadmin.store.journal import Fact
 
 
@@ -183,7 +184,7 @@ def delete_user(plane: ControlPlane, caller: Caller, key: str) -> str:
         roles = reader_roles(plane, c, caller)
         user = _user_in_tenant(c, caller.tenant_id, key).user
         require(may_manage_sensitive(roles, holding_of(plane, c, user)))
-        store.delete_user(c, user.id)
+        directory_store.delete_user(c, user.id)
         change.touched(Fact.PRINCIPAL, user.id)  # its memberships with it
     return user.id
 

@@ -27,6 +27,8 @@ from cspadmin.services.world.licensing import write_licenses
 from cspadmin.services.world.plan import GeneratedId, WorldPlan, generated_id
 from cspadmin.services.world.schema import WorldKeys
 from cspadmin.store import schema as t
+from cspadmin.store.assignments import save_role_assignments
+from cspadmin.store.custom_roles import save_role_definition
 from cspadmin.store.database import Database
 from cspadmin.store.directory import (
     save_directory_role_assignment,
@@ -42,7 +44,6 @@ from cspadmin.store.estate import (
     save_subscription,
 )
 from cspadmin.store.journal import EVERYTHING, record
-from cspadmin.store.rbac import save_role_assignments, save_role_definition
 from cspadmin.store.relationships import save_gdap_relationship, save_reseller_relationship
 
 _FILE_SUFFIXES = (".yaml", ".yml", ".json")

@@ -1,14 +1,7 @@
-"""Moving a subscription to another tenant, and what it loses on the way, as Azure does.
+"""Ownership offers: moving an existing subscription to another tenant over ARM, in the
+two steps of Microsoft.Subscription's ownership transfer (2021-10-01). The move itself,
+and what the subscription loses with it, is `services.subscription_move`'s.
 
-When a subscription changes directory, Azure permanently deletes every role assignment
-at the subscription and below it (groups, resources) and every deny assignment there;
-the resources stay. A CSP subscription also leaves CSP: the partner drops out of
-`managedByTenants` (and so out of the partner's Azure plan), and its AdminAgents lose the
-Owner grant with everything else, from the very next request. It also leaves its
-management group, which belongs to the old tenant.
-
-The closest documented ARM operation is Microsoft.Subscription's ownership transfer,
-in two steps (2021-10-01):
 1. offer: `PUT /providers/Microsoft.Subscription/aliases/{alias}` with
    `properties.subscriptionId` (an existing subscription) and
    `additionalProperties.subscriptionTenantId` / `subscriptionOwnerId` (the destination
@@ -29,17 +22,11 @@ expiry (taken from EA's cross-tenant creation requests). Deleting the alias with
 the offer. Azure documents that CSP subscriptions cannot change directory through the
 portal; the issue asks for the transfer anyway (a CSP customer moving off CSP), so it is
 allowed.
-`cspadmin subscription transfer` performs the move directly, for local use.
 
-The old tenant's custom roles lose the subscription (and every scope in it) from their
-assignable scopes, and those assignable nowhere else are deleted, as Azure deletes them
-(`store.rbac.release_custom_roles`).
-
-Not modelled: managed identities, Key Vault access policies.
+Refusals, besides `TransferRefused` (`services.subscription_move`: same tenant, unknown
+tenant or owner, an owner outside the destination):
 
     CspadminError
-    ├── TransferRefused                 400  InvalidParameter: same tenant, unknown tenant
-    │                                          or owner, an owner outside the destination
     ├── OwnershipTransferNotFound       404  no offer awaits this caller
     └── OwnershipTransferExpired        400  the offer is older than seven days
 """
@@ -47,13 +34,12 @@ Not modelled: managed identities, Key Vault access policies.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller, MissingLinkKind
-from cspadmin.domain.assignments import RoleAssignment
 from cspadmin.domain.csp import (
     AcceptOwnership,
     InvalidParameter,
@@ -61,9 +47,7 @@ from cspadmin.domain.csp import (
     SubscriptionAlias,
     checked_display_name,
 )
-from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.estate import Subscription
-from cspadmin.domain.roles import OWNER
 from cspadmin.domain.scope import is_guid
 from cspadmin.errors import (
     AuthorizationFailed,
@@ -71,7 +55,7 @@ from cspadmin.errors import (
     NotFound,
     SubscriptionNotFound,
 )
-from cspadmin.services.control_plane import Change, ControlPlane
+from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.csp_subscriptions import ALIAS_WRITE, Cause, Initiator, record
 from cspadmin.services.subscription_aliases import (
     AliasOutcome,
@@ -81,11 +65,16 @@ from cspadmin.services.subscription_aliases import (
     answer_existing,
     check_alias_name,
 )
-from cspadmin.store import rbac
+from cspadmin.services.subscription_move import (
+    Transfer,
+    TransferRefused,
+    existing_subscription,
+    move,
+    owner_in,
+)
 from cspadmin.store.aliases import accept_offer, get_alias, latest_offer, save_alias
-from cspadmin.store.directory import get_tenant, get_user, object_kind
-from cspadmin.store.estate import get_subscription, move_subscription
-from cspadmin.store.journal import Fact
+from cspadmin.store.directory import get_tenant, get_user
+from cspadmin.store.estate import get_subscription
 
 ASSIGNMENT_DELETE = "Microsoft.Authorization/roleAssignments/delete"
 ACCEPT = "Microsoft.Subscription/subscriptions/acceptOwnership/action"
@@ -94,13 +83,6 @@ FOREIGN_OFFER = (
     "a foreign principal (delegated access from another tenant) cannot offer a "
     "subscription to another directory"
 )
-_OWNER_KINDS = {"User": PrincipalType.USER, "ServicePrincipal": PrincipalType.SERVICE_PRINCIPAL}
-Owner = tuple[str, PrincipalType]
-"""The principal that becomes a moved subscription's Owner: its object id and type."""
-
-
-class TransferRefused(InvalidParameter):
-    pass
 
 
 class OwnershipTransferNotFound(NotFound):
@@ -123,122 +105,12 @@ class OwnershipTransferExpired(BadRequest):
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer:
-    """A subscription in its new tenant and what it lost."""
-
-    subscription: Subscription
-    previous_tenant_id: str
-    role_assignments: tuple[str, ...]
-    deny_assignments: tuple[str, ...]
-    owner_grant: RoleAssignment | None = None
-    custom_roles: rbac.ReleasedRoles = field(default_factory=rbac.ReleasedRoles)
-
-
-@dataclass(frozen=True, slots=True)
 class OfferStatus:
     alias: SubscriptionAlias
     offer: OwnershipOffer
     state: AcceptOwnership
     subscription: Subscription
     owner_name: str | None
-
-
-# -- the move itself ---------------------------------------------------------------------
-
-
-def transfer_subscription(
-    plane: ControlPlane,
-    subscription_id: str,
-    to_tenant: str,
-    *,
-    owner: str | None = None,
-    actor_id: str | None = None,
-) -> Transfer:
-    """Move the subscription to `to_tenant` (id or domain); `owner` (UPN or object id of
-    a user or service principal there) becomes its Owner. An operator's action: no
-    caller is authorized here (the CLI's `subscription transfer`)."""
-    with plane.change() as change:
-        connection = change.connection
-        subscription = _subscription(connection, subscription_id)
-        tenant = get_tenant(connection, to_tenant)
-        if tenant is None:
-            raise TransferRefused(f"There is no tenant '{to_tenant}'.")
-        new_owner = _owner_in(connection, owner, tenant.id) if owner else None
-        return move(change, plane, subscription, tenant.id, new_owner, None, actor_id)
-
-
-def move(
-    change: Change,
-    plane: ControlPlane,
-    subscription: Subscription,
-    tenant_id: str,
-    owner: Owner | None,
-    display_name: str | None,
-    actor_id: str | None,
-) -> Transfer:
-    """Move `subscription` to `tenant_id` in `change`, leaving behind what Azure deletes
-    (assignments in it, its place in the old tenant's custom roles); `owner` becomes its
-    Owner there."""
-    if tenant_id == subscription.tenant_id:
-        raise TransferRefused(
-            f"Subscription '{subscription.id}' already belongs to tenant {tenant_id}."
-        )
-    moved = replace(
-        subscription,
-        tenant_id=tenant_id,
-        csp_partner_tenant_id=None,
-        management_group=None,
-        display_name=display_name or subscription.display_name,
-    )
-    left = move_subscription(change.connection, moved)
-    roles = rbac.release_custom_roles(change.connection, subscription.tenant_id, moved.id)
-    grant = None
-    if owner is not None:
-        grant = _owner_grant(moved, owner)
-        rbac.create_role_assignment(
-            change.connection, grant, created_at=plane.clock(), created_by=actor_id
-        )
-    change.touched(Fact.SUBSCRIPTION, moved.id)
-    granted = () if grant is None else (grant.name,)
-    for name in (*left.role_assignments, *granted):
-        change.touched(Fact.ROLE_ASSIGNMENT, name)
-    for name in left.deny_assignments:
-        change.touched(Fact.DENY_ASSIGNMENT, name)
-    for role_id in (*(r.id for r in roles.narrowed), *roles.deleted):
-        change.touched(Fact.ROLE_DEFINITION, role_id)
-    return Transfer(
-        moved, subscription.tenant_id, left.role_assignments, left.deny_assignments, grant, roles
-    )
-
-
-def _owner_grant(subscription: Subscription, owner: Owner) -> RoleAssignment:
-    return RoleAssignment(
-        str(uuid.uuid4()),
-        f"/subscriptions/{subscription.id}",
-        OWNER.id,
-        owner[0],
-        owner[1],
-        subscription.tenant_id,
-    )
-
-
-def _owner_in(connection: Connection, text: str, tenant_id: str) -> Owner:
-    """A user (UPN or id) or service principal (id) of the destination tenant."""
-    user = get_user(connection, text)
-    owner_id = user.id if user else (str(uuid.UUID(text)) if is_guid(text) else None)
-    found = object_kind(connection, owner_id) if owner_id else None
-    if owner_id is None or found is None or found[0] not in _OWNER_KINDS:
-        raise TransferRefused(f"'{text}' is no user or service principal.")
-    if found[1] != tenant_id:
-        raise TransferRefused(f"'{text}' does not belong to the destination tenant {tenant_id}.")
-    return owner_id, _OWNER_KINDS[found[0]]
-
-
-def _subscription(connection: Connection, subscription_id: str) -> Subscription:
-    found = get_subscription(connection, subscription_id) if is_guid(subscription_id) else None
-    if found is None:
-        raise SubscriptionNotFound(subscription_id)
-    return found
 
 
 # -- the offer: an alias of an existing subscription -----------------------------------
@@ -259,7 +131,7 @@ def alias_existing(
             existing = get_alias(change.connection, caller.tenant_id, name)
             if existing is not None:
                 return answer(change.connection, existing)
-            subscription = _subscription(change.connection, subscription_id)
+            subscription = existing_subscription(change.connection, subscription_id)
             offer = _offer(change.connection, request, subscription, now)
             alias = SubscriptionAlias(
                 caller.tenant_id, name, subscription.id, now, caller.object_id, offer=offer
@@ -336,7 +208,7 @@ def _offer(
         raise TransferRefused(
             f"Subscription '{subscription.id}' already belongs to tenant {tenant.id}."
         )
-    owner_id, _ = _owner_in(connection, owner_text, tenant.id)
+    owner_id, _ = owner_in(connection, owner_text, tenant.id)
     return OwnershipOffer(tenant.id, owner_id, now)
 
 
@@ -359,10 +231,10 @@ def accept_ownership(
         state = offer.state_at(now)
         if state is AcceptOwnership.EXPIRED:
             raise OwnershipTransferExpired(subscription_id)
-        subscription = _subscription(change.connection, alias.subscription_id)
+        subscription = existing_subscription(change.connection, alias.subscription_id)
         if state is AcceptOwnership.COMPLETED or not accept_offer(change.connection, alias, now):
             return Transfer(subscription, subscription.tenant_id, (), ())
-        owner = _owner_in(change.connection, offer.owner_id, offer.tenant_id)
+        owner = owner_in(change.connection, offer.owner_id, offer.tenant_id)
         transfer = move(
             change,
             plane,

@@ -1,30 +1,25 @@
-"""Custom role definitions, role assignments and deny assignments in the store."""
+"""Role assignments and deny assignments in the store."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from cspadmin.domain.assignments import EVERYONE, DenyAssignment, RoleAssignment
 from cspadmin.domain.directory import PrincipalType
-from cspadmin.domain.roles import READER, Permission, RoleDefinition, custom_role
-from cspadmin.store.database import Database
-from cspadmin.store.directory import save_tenant
-from cspadmin.store.rbac import (
+from cspadmin.domain.roles import READER, Permission
+from cspadmin.store.assignments import (
     count_role_assignments,
     create_role_assignment,
     delete_role_assignment,
     find_role_assignment,
     get_role_assignment,
     iter_role_assignments,
-    list_custom_roles,
     list_deny_assignments,
     list_role_assignments,
     save_deny_assignment,
     save_role_assignments,
-    save_role_definition,
 )
+from cspadmin.store.database import Database
 from tests.store.examples import a_customer, a_subscription, an_owner_assignment, new_id
 
 CUSTOMER = a_customer()
@@ -33,69 +28,8 @@ SUB_SCOPE = f"/subscriptions/{SUBSCRIPTION.id}"
 RG_SCOPE = f"{SUB_SCOPE}/resourceGroups/rg-app"
 
 
-@pytest.fixture
-def store(database: Database) -> Database:
-    """The store with the customer tenant saved (custom roles belong to a tenant)."""
-    with database.begin() as connection:
-        save_tenant(connection, CUSTOMER)
-    return database
-
-
-def an_operator_role() -> RoleDefinition:
-    return custom_role(
-        new_id(),
-        "Virtual Machine Operator",
-        (
-            Permission(
-                actions=("Microsoft.Compute/virtualMachines/*", "Microsoft.Resources/*/read"),
-                not_actions=("Microsoft.Compute/virtualMachines/delete",),
-            ),
-            Permission(
-                data_actions=("Microsoft.Compute/virtualMachines/login/action",),
-                not_data_actions=("Microsoft.Compute/virtualMachines/loginAsAdmin/action",),
-            ),
-        ),
-        (SUB_SCOPE, RG_SCOPE),
-        description="Starts, stops and signs in to virtual machines.",
-    )
-
-
 def assignments(count: int) -> list[RoleAssignment]:
     return [an_owner_assignment(SUBSCRIPTION, new_id()) for _ in range(count)]
-
-
-# -- custom role definitions ---------------------------------------------------------------
-
-
-def test_a_custom_role_round_trips_with_its_tenant(store: Database) -> None:
-    role = an_operator_role()
-    with store.begin() as connection:
-        save_role_definition(connection, CUSTOMER.id, role)
-    with store.connect() as connection:
-        assert list_custom_roles(connection) == [(CUSTOMER.id, role)]
-
-
-def test_a_stored_custom_role_still_decides_actions(store: Database) -> None:
-    with store.begin() as connection:
-        save_role_definition(connection, CUSTOMER.id, an_operator_role())
-    with store.connect() as connection:
-        [(_, role)] = list_custom_roles(connection)
-    assert role.is_custom
-    assert role.allows("Microsoft.Compute/virtualMachines/start/action")
-    assert not role.allows("Microsoft.Compute/virtualMachines/delete")
-    assert role.allows("Microsoft.Compute/virtualMachines/login/action", data=True)
-    assert not role.allows("Microsoft.Compute/virtualMachines/loginAsAdmin/action", data=True)
-    assert role.assignable_at(RG_SCOPE.lower())
-
-
-def test_saving_a_custom_role_again_updates_it(store: Database) -> None:
-    role = an_operator_role()
-    renamed = replace(role, role_name="VM Operator", assignable_scopes=(SUB_SCOPE,))
-    with store.begin() as connection:
-        save_role_definition(connection, CUSTOMER.id, role)
-        save_role_definition(connection, CUSTOMER.id, renamed)
-    with store.connect() as connection:
-        assert list_custom_roles(connection) == [(CUSTOMER.id, renamed)]
 
 
 # -- role assignments ----------------------------------------------------------------------

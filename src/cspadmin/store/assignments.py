@@ -1,9 +1,16 @@
-"""Role definitions, role assignments and deny assignments in the store."""
+"""Role assignments and deny assignments in the store.
+
+A role assignment is unique by (scope, role, principal) under any name; the database's
+unique index enforces it, so `create_role_assignment` refuses a duplicate even under
+concurrent writers.
+`StoredRoleAssignment` adds the bookkeeping ARM returns (when, and by whom). Deny
+assignments are written by fixtures and read whole, for the engine (`store.snapshot`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,61 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from cspadmin.domain.assignments import DenyAssignment, RoleAssignment
 from cspadmin.domain.directory import PrincipalType
-from cspadmin.domain.roles import CUSTOM, Permission, RoleDefinition
-from cspadmin.domain.scope import Scope, ScopeKind
 from cspadmin.errors import RoleAssignmentExists
 from cspadmin.store import schema as t
+from cspadmin.store.permissions import permissions_from_json, permissions_json
 from cspadmin.store.upsert import upsert
 
 _PRINCIPAL_TYPES = {p.value: p for p in PrincipalType}
-
-
-def _permissions_json(permissions: Iterable[Permission]) -> list[dict[str, list[str]]]:
-    return [
-        {
-            "actions": list(p.actions),
-            "notActions": list(p.not_actions),
-            "dataActions": list(p.data_actions),
-            "notDataActions": list(p.not_data_actions),
-        }
-        for p in permissions
-    ]
-
-
-def _permissions(data: list[dict[str, list[str]]]) -> tuple[Permission, ...]:
-    return tuple(
-        Permission(
-            tuple(p.get("actions", ())),
-            tuple(p.get("notActions", ())),
-            tuple(p.get("dataActions", ())),
-            tuple(p.get("notDataActions", ())),
-        )
-        for p in data
-    )
-
-
-def save_role_definition(connection: Connection, tenant_id: str, role: RoleDefinition) -> None:
-    """Store a custom role (built-ins are data in the package, never stored)."""
-    upsert(
-        connection,
-        t.role_definitions,
-        [
-            {
-                "id": role.id,
-                "tenant_id": tenant_id,
-                "role_name": role.role_name,
-                "description": role.description,
-                "assignable_scopes": list(role.assignable_scopes),
-                "permissions": _permissions_json(role.permissions),
-            }
-        ],
-        ["id"],
-    )
-
-
-def list_custom_roles(connection: Connection) -> list[tuple[str, RoleDefinition]]:
-    """Every custom role with the tenant that owns it."""
-    return [(r.tenant_id, _custom_role(r)) for r in connection.execute(select(t.role_definitions))]
 
 
 def _assignment_row(a: RoleAssignment) -> dict[str, Any]:
@@ -184,42 +142,6 @@ def iter_role_assignments(connection: Connection, batch: int = 50_000) -> Iterat
         )
 
 
-def save_deny_assignment(connection: Connection, deny: DenyAssignment) -> None:
-    upsert(
-        connection,
-        t.deny_assignments,
-        [
-            {
-                "name": deny.name,
-                "tenant_id": deny.tenant_id,
-                "scope": deny.scope,
-                "display_name": deny.display_name,
-                "permissions": _permissions_json(deny.permissions),
-                "principal_ids": list(deny.principal_ids),
-                "exclude_principal_ids": list(deny.exclude_principal_ids),
-                "applies_to_children": deny.applies_to_children,
-            }
-        ],
-        ["name"],
-    )
-
-
-def list_deny_assignments(connection: Connection) -> list[DenyAssignment]:
-    return [
-        DenyAssignment(
-            name=r.name,
-            scope=r.scope,
-            tenant_id=r.tenant_id,
-            permissions=_permissions(r.permissions),
-            principal_ids=tuple(r.principal_ids),
-            exclude_principal_ids=tuple(r.exclude_principal_ids),
-            applies_to_children=r.applies_to_children,
-            display_name=r.display_name,
-        )
-        for r in connection.execute(select(t.deny_assignments))
-    ]
-
-
 def list_role_assignments(
     connection: Connection,
     *,
@@ -241,82 +163,15 @@ def list_role_assignments(
     return [_assignment(row) for row in connection.execute(query)]
 
 
-def get_custom_role(connection: Connection, role_id: str) -> tuple[str, RoleDefinition] | None:
-    """One custom role by GUID, with the tenant that owns it."""
-    row = connection.execute(
-        select(t.role_definitions).where(t.role_definitions.c.id == role_id.lower())
-    ).first()
-    return (row.tenant_id, _custom_role(row)) if row else None
-
-
-def list_tenant_custom_roles(connection: Connection, tenant_id: str) -> list[RoleDefinition]:
-    rows = connection.execute(
-        select(t.role_definitions)
-        .where(t.role_definitions.c.tenant_id == tenant_id)
-        .order_by(t.role_definitions.c.role_name)
-    )
-    return [_custom_role(row) for row in rows]
-
-
-def _custom_role(row: Row[Any]) -> RoleDefinition:
-    return RoleDefinition(
-        id=row.id,
-        role_name=row.role_name,
-        permissions=_permissions(row.permissions),
-        description=row.description,
-        role_type=CUSTOM,
-        assignable_scopes=tuple(row.assignable_scopes),
-    )
-
-
-def delete_role_definition(connection: Connection, role_id: str) -> bool:
-    result = connection.execute(
-        delete(t.role_definitions).where(t.role_definitions.c.id == role_id.lower())
-    )
-    return result.rowcount > 0
-
-
-@dataclass(frozen=True, slots=True)
-class ReleasedRoles:
-    """What a subscription's departure did to its old tenant's custom roles."""
-
-    narrowed: tuple[RoleDefinition, ...] = ()
-    """Roles still assignable elsewhere, as they are now: without the subscription."""
-    deleted: tuple[str, ...] = ()
-    """Ids of the roles that were assignable only in the subscription."""
-
-
-def release_custom_roles(
-    connection: Connection, tenant_id: str, subscription_id: str
-) -> ReleasedRoles:
-    """Take the subscription, and every scope in it, out of the assignable scopes of
-    `tenant_id`'s custom roles, deleting the roles left assignable nowhere: what Azure
-    does to the old directory's custom roles when a subscription changes directory.
-    Their assignments lay in the subscription too, and go with the move."""
+def count_subscription_role_assignments(connection: Connection, subscription_id: str) -> int:
+    """Assignments at a subscription and everything inside it (what Azure's limit counts)."""
+    ra = t.role_assignments.c
     key = f"/subscriptions/{subscription_id.lower()}"
-    narrowed: list[RoleDefinition] = []
-    deleted: list[str] = []
-    for role in list_tenant_custom_roles(connection, tenant_id):
-        kept = tuple(s for s in role.assignable_scopes if not _within(s, key))
-        if kept == role.assignable_scopes:
-            continue
-        if kept:
-            connection.execute(
-                update(t.role_definitions)
-                .where(t.role_definitions.c.id == role.id)
-                .values(assignable_scopes=list(kept))
-            )
-            narrowed.append(replace(role, assignable_scopes=kept))
-        else:
-            delete_role_definition(connection, role.id)
-            deleted.append(role.id)
-    return ReleasedRoles(tuple(narrowed), tuple(deleted))
-
-
-def _within(scope: str, key: str) -> bool:
-    """Whether `scope` is the scope with lower-case id `key` or lies below it."""
-    found = scope.lower().rstrip("/")
-    return found == key or found.startswith(key + "/")
+    scope = func.lower(ra.scope)
+    query = select(func.count()).where(
+        (scope == key) | scope.startswith(key + "/", autoescape=True)
+    )
+    return connection.scalar(query) or 0
 
 
 def role_definition_in_use(connection: Connection, role_id: str) -> bool:
@@ -326,6 +181,9 @@ def role_definition_in_use(connection: Connection, role_id: str) -> bool:
         select(ra.name).where(func.lower(ra.role_definition_id) == role_id.lower()).limit(1)
     )
     return found is not None
+
+
+# -- with ARM's bookkeeping ----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,33 +259,40 @@ def update_role_assignment(
     )
 
 
-def count_subscription_role_assignments(connection: Connection, subscription_id: str) -> int:
-    """Assignments at a subscription and everything inside it (what Azure's limit counts)."""
-    ra = t.role_assignments.c
-    key = f"/subscriptions/{subscription_id.lower()}"
-    scope = func.lower(ra.scope)
-    query = select(func.count()).where(
-        (scope == key) | scope.startswith(key + "/", autoescape=True)
+# -- deny assignments ----------------------------------------------------------------------
+
+
+def save_deny_assignment(connection: Connection, deny: DenyAssignment) -> None:
+    upsert(
+        connection,
+        t.deny_assignments,
+        [
+            {
+                "name": deny.name,
+                "tenant_id": deny.tenant_id,
+                "scope": deny.scope,
+                "display_name": deny.display_name,
+                "permissions": permissions_json(deny.permissions),
+                "principal_ids": list(deny.principal_ids),
+                "exclude_principal_ids": list(deny.exclude_principal_ids),
+                "applies_to_children": deny.applies_to_children,
+            }
+        ],
+        ["name"],
     )
-    return connection.scalar(query) or 0
 
 
-def scope_exists(connection: Connection, scope: Scope) -> bool:
-    """Whether the resource group or resource a scope names is in the store.
-
-    Subscriptions, management groups and the root are the engine's to know; this answers
-    for what lives inside a subscription."""
-    if scope.kind is ScopeKind.RESOURCE_GROUP:
-        assert scope.subscription_id is not None and scope.resource_group is not None
-        rg = t.resource_groups.c
-        found = connection.scalar(
-            select(rg.name).where(
-                (rg.subscription_id == scope.subscription_id)
-                & (rg.name_key == scope.resource_group.lower())
-            )
+def list_deny_assignments(connection: Connection) -> list[DenyAssignment]:
+    return [
+        DenyAssignment(
+            name=r.name,
+            scope=r.scope,
+            tenant_id=r.tenant_id,
+            permissions=permissions_from_json(r.permissions),
+            principal_ids=tuple(r.principal_ids),
+            exclude_principal_ids=tuple(r.exclude_principal_ids),
+            applies_to_children=r.applies_to_children,
+            display_name=r.display_name,
         )
-        return found is not None
-    if scope.kind is ScopeKind.RESOURCE and scope.subscription_id is not None:
-        found = connection.scalar(select(t.resources.c.id).where(t.resources.c.id_key == scope.key))
-        return found is not None
-    return True
+        for r in connection.execute(select(t.deny_assignments))
+    ]
