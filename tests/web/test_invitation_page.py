@@ -98,6 +98,7 @@ def test_a_global_administrator_sees_who_asks_for_what_and_may_accept(web: Api) 
     assert "<strong>Global Administrator</strong> role" in page
     assert "<strong>Helpdesk Administrator</strong> role" in page
     assert "/accept" in page and ">Accept</button>" in page
+    assert "would like to be your Cloud Solution Provider" in page  # no relationship yet
 
 
 def test_an_invitation_without_dap_says_no_admin_privileges_are_asked(web: Api) -> None:
@@ -139,8 +140,13 @@ def test_accepting_creates_the_reseller_relationship_with_dap(web: Api) -> None:
 
 def test_accepting_dap_adds_it_to_an_existing_reseller_relationship(web: Api) -> None:
     assert customers(web)[WWI] is False
+    walter = signed_in(web, invite(web), WALTER)
 
-    response = signed_in(web, invite(web), WALTER).accept()
+    opened = walter.open().text
+    response = walter.accept()
+
+    assert "already your Cloud Solution Provider, asks for more" in opened
+    assert "accepting keeps that\n      relationship as it is" in opened
 
     assert response.status_code == 200
     assert customers(web)[WWI] is True

@@ -255,6 +255,12 @@ class InvitationView:
     customer: Tenant
     caller_may_accept: bool
     now: datetime
+    relationship: ResellerRelationship | None = None
+    """What the customer already has with this partner, if anything."""
+
+    @property
+    def already_reseller(self) -> bool:
+        return self.relationship is not None and self.relationship.state is RelationshipState.ACTIVE
 
 
 def open_invitation(plane: ControlPlane, caller: Caller, token: str) -> InvitationView:
@@ -266,7 +272,8 @@ def open_invitation(plane: ControlPlane, caller: Caller, token: str) -> Invitati
         customer = get_tenant(connection, caller.tenant_id)
         assert partner is not None and customer is not None
         may_accept = is_own_global_admin(plane, connection, caller)
-    return InvitationView(invitation, partner, customer, may_accept, plane.clock())
+        existing = get_reseller_relationship(connection, partner.id, customer.id)
+    return InvitationView(invitation, partner, customer, may_accept, plane.clock(), existing)
 
 
 def accept_invitation(

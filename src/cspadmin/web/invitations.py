@@ -145,6 +145,7 @@ def _invitation_page(
         partner=view.partner,
         customer=view.customer,
         dap=view.invitation.dap,
+        already_reseller=view.already_reseller,
         expires_on=long_date(view.invitation.expires_at),
         verdict=verdict,
         accepted_on=long_date(verdict.accepted_at) if verdict.accepted_at else None,
