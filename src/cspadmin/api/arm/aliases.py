@@ -144,7 +144,11 @@ def list_aliases(state: State, principal: ArmPrincipal, _: Version) -> Any:
     return page([alias_json(o, now) for o in aliases_of(state.plane, principal.caller)])
 
 
-@router.delete(_ALIAS)
+@router.delete(
+    _ALIAS,
+    response_class=Response,
+    responses={200: {"description": "Deleted"}, 204: {"description": "No such alias"}},
+)
 def delete_alias(
     name: str, request: Request, state: State, principal: ArmPrincipal, _: Version
 ) -> Response:

@@ -171,7 +171,12 @@ def update_group(
     return group_json(record)
 
 
-@router.delete(GROUP)
+@router.delete(
+    GROUP,
+    status_code=202,
+    response_class=Response,
+    responses={202: {"description": "Accepted: poll the Location header"}},
+)
 def delete_group(
     subscription_id: str,
     name: str,
@@ -214,7 +219,11 @@ def list_groups(
     return page([group_json(r) for r in records[:top]])
 
 
-@router.get("/subscriptions/{subscription_id}/operationresults/{operation_id}")
+@router.get(
+    "/subscriptions/{subscription_id}/operationresults/{operation_id}",
+    response_class=Response,
+    responses={200: {"description": "The operation has finished"}},
+)
 def operation_result(
     subscription_id: str,
     operation_id: str,

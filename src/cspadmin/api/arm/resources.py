@@ -281,7 +281,11 @@ def resource_exists(
     return Response(status_code=204)
 
 
-@router.delete(RESOURCE)
+@router.delete(
+    RESOURCE,
+    response_class=Response,
+    responses={200: {"description": "Deleted"}, 204: {"description": "No such resource"}},
+)
 def delete_resource(
     subscription_id: str,
     group: str,

@@ -57,7 +57,12 @@ def _properties(body: Any) -> dict[str, Any]:
     return props
 
 
-@router.post(_BASE + "/subscriptions/{subscription_id}/acceptOwnership")
+@router.post(
+    _BASE + "/subscriptions/{subscription_id}/acceptOwnership",
+    status_code=202,
+    response_class=Response,
+    responses={202: {"description": "Accepted: poll the Location header"}},
+)
 def accept(
     subscription_id: str,
     request: Request,
