@@ -39,7 +39,8 @@ BODY_LIMIT = 4 * MiB
 TOKEN_BODY_LIMIT = 64 * 1024
 _JSON_BODIES = {"PUT", "PATCH", "POST"}
 _DIGITS = re.compile(r"[0-9]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A C0 control or DEL: refused in a path (the pages use it too, `web.app`).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 # `\u0000` after an even number of backslashes: an escaped NUL, not the text `\u0000`.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -108,7 +109,8 @@ class RequestLimits:
 
 
 def _url_refusal(scope: Scope) -> Refusal | None:
-    if _CONTROL.search(scope["path"]) or b"\x00" in unquote_to_bytes(scope["query_string"]):
+    query = scope["query_string"]
+    if CONTROL_CHARACTER.search(scope["path"]) or b"\x00" in unquote_to_bytes(query):
         return Refusal(400, "BadRequest", "The request URL holds a control character.")
     return None
 

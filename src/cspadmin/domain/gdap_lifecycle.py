@@ -84,20 +84,39 @@ def checked_display_name(name: str) -> str:
     return name
 
 
+class DurationOutOfBounds(ValueError):
+    """A well-formed ISO-8601 duration outside a GDAP relationship's P1D..P2Y."""
+
+
+def duration_span(text: str) -> timedelta:
+    """How long a GDAP relationship of this ISO-8601 duration lasts, checked against
+    Graph's bounds (P1D to P2Y inclusive). The one rule for both Graph's requests and
+    world files, which word their refusals differently: so this raises
+    `DurationOutOfBounds` outside the bounds and a plain ValueError when the text is no
+    duration (or one past the calendar's range)."""
+    try:
+        span: timedelta = (_DURATION_ORIGIN + isodate.parse_duration(text)) - _DURATION_ORIGIN
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ValueError(f"'{text}' is not an ISO-8601 duration") from e
+    if not SHORTEST <= span <= LONGEST:
+        raise DurationOutOfBounds(f"'{text}' is not between P1D and P2Y")
+    return span
+
+
 def checked_duration(text: str) -> str:
     """An ISO-8601 duration from P1D to P2Y inclusive, kept as the partner wrote it."""
     try:
         if len(text) > MAX_DURATION_TEXT:
             raise ValueError(text)
-        span = (_DURATION_ORIGIN + isodate.parse_duration(text)) - _DURATION_ORIGIN
-    except (isodate.ISO8601Error, ValueError, TypeError, OverflowError):
+        duration_span(text)
+    except DurationOutOfBounds:
+        raise InvalidGdapRequest(
+            f"The duration '{text}' is out of range: it must be between P1D and P2Y inclusive."
+        ) from None
+    except (ValueError, TypeError):
         raise InvalidGdapRequest(
             f"The duration '{text}' is not an ISO-8601 duration such as P730D."
         ) from None
-    if not SHORTEST <= span <= LONGEST:
-        raise InvalidGdapRequest(
-            f"The duration '{text}' is out of range: it must be between P1D and P2Y inclusive."
-        )
     return text
 
 

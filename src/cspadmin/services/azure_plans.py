@@ -37,6 +37,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from cspadmin.authz.decision import Caller
 from cspadmin.domain.commerce import (
     AZURE_PLAN_NAME,
@@ -157,12 +159,7 @@ def check_out(
     try:
         with plane.change() as change:
             customer = commerce_customer(change.connection, partner, customer_id)
-            cart = get_cart(change.connection, cart_id) if _is_id(cart_id) else None
-            if cart is None or (cart.partner_tenant_id, cart.customer_tenant_id) != (
-                partner.id,
-                customer.id,
-            ):
-                raise CartNotFound(cart_id)
+            cart = _own_cart(change.connection, partner, customer, cart_id)
             order_id = str(uuid.uuid4())
             if not check_out_cart(change.connection, cart.id, order_id):
                 raise CartAlreadyCheckedOut(cart_id)
@@ -232,6 +229,18 @@ def _checked(items: list[LineItem]) -> tuple[LineItem, ...]:
     return tuple(items)
 
 
+def _own_cart(connection: Connection, partner: Tenant, customer: Tenant, cart_id: str) -> Cart:
+    """The partner's cart for this customer. Any other id, or a cart of another partner or
+    customer, is not found: a partner never learns of carts it does not own."""
+    cart = get_cart(connection, cart_id) if _is_id(cart_id) else None
+    if cart is None or (cart.partner_tenant_id, cart.customer_tenant_id) != (
+        partner.id,
+        customer.id,
+    ):
+        raise CartNotFound(cart_id)
+    return cart
+
+
 def _is_id(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -247,13 +256,7 @@ def get_customer_cart(plane: ControlPlane, caller: Caller, customer_id: str, car
     partner = partner_for(plane, caller, PartnerAction.VIEW_CUSTOMERS)
     with plane.database.connect() as connection:
         customer = commerce_customer(connection, partner, customer_id)
-        cart = get_cart(connection, cart_id) if _is_id(cart_id) else None
-    if cart is None or (cart.partner_tenant_id, cart.customer_tenant_id) != (
-        partner.id,
-        customer.id,
-    ):
-        raise CartNotFound(cart_id)
-    return cart
+        return _own_cart(connection, partner, customer, cart_id)
 
 
 def customer_orders(plane: ControlPlane, caller: Caller, customer_id: str) -> list[Order]:

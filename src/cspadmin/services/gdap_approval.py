@@ -30,13 +30,14 @@ from sqlalchemy import Connection
 
 from cspadmin.authz.decision import Caller
 from cspadmin.domain.directory import Tenant
+from cspadmin.domain.directory_roles import BY_TEMPLATE_ID, DirectoryRole
 from cspadmin.domain.gdap import APPROVAL_WINDOW, GdapRelationship, GdapStatus
 from cspadmin.domain.gdap_lifecycle import approved, terminated
 from cspadmin.errors import CspadminError
 from cspadmin.services.control_plane import ControlPlane
 from cspadmin.services.directory.rules import is_own_global_admin
 from cspadmin.services.gdap import GdapNotFound, publish
-from cspadmin.services.partner_center import GlobalAdministratorRequired
+from cspadmin.services.partner_center import customer_global_admin
 from cspadmin.store.directory import get_tenant
 from cspadmin.store.relationships import get_gdap_relationship
 
@@ -67,9 +68,14 @@ def approval_link(relationship_id: str) -> str:
     return APPROVAL_LINK.format(id=relationship_id)
 
 
+def local_approval_path(relationship_id: str) -> str:
+    """`LOCAL_APPROVAL_PATH` for one relationship, its id quoted as a path segment."""
+    return LOCAL_APPROVAL_PATH.format(id=quote(relationship_id, safe=""))
+
+
 def local_approval_link(authority: str, relationship_id: str) -> str:
     """The local stand-in for `approval_link`: the same page, served at `authority`."""
-    return authority + LOCAL_APPROVAL_PATH.format(id=quote(relationship_id, safe=""))
+    return authority + local_approval_path(relationship_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,15 @@ class ApprovalView:
     now: datetime
     caller_is_global_admin: bool
     """Whatever the relationship's status: a page says why a user cannot approve."""
+
+    @property
+    def requested_roles(self) -> tuple[tuple[str, DirectoryRole | None], ...]:
+        """Each role the relationship asks for, with its catalogue entry (None for an id
+        the catalogue does not know, which a stored relationship should never hold)."""
+        return tuple(
+            (role_id, BY_TEMPLATE_ID.get(role_id))
+            for role_id in self.relationship.role_template_ids
+        )
 
     @property
     def ends_if_approved_now(self) -> datetime | None:
@@ -154,10 +169,7 @@ def _customer_change(
     with plane.change() as change:
         c = change.connection
         current = _addressed_to(c, caller, relationship_id, for_update=True)
-        customer = get_tenant(c, current.customer_tenant_id)
-        assert customer is not None
-        if not is_own_global_admin(plane, c, caller):
-            raise GlobalAdministratorRequired(customer, what)
+        customer = customer_global_admin(plane, c, caller, what)
         relationship = change_to(current, customer, now)
         publish(change, relationship)
     return relationship

@@ -216,10 +216,22 @@ def _offer(
 
 
 def accept_ownership(
-    plane: ControlPlane, caller: Caller, subscription_id: str, display_name: str | None
+    plane: ControlPlane,
+    caller: Caller,
+    subscription_id: str,
+    display_name: str | None,
+    management_group_id: object = None,
 ) -> Transfer:
     """The offered owner, signed in to the destination tenant, takes the subscription
-    (the middleware records the request in its activity log)."""
+    (the middleware records the request in its activity log).
+
+    A `management_group_id` (any value but None) is refused: the subscription always
+    arrives at the root of the destination tenant's management-group tree."""
+    if management_group_id is not None:
+        raise InvalidParameter(
+            "managementGroupId is not supported: the subscription arrives at the root of "
+            "the tenant's management-group tree."
+        )
     name = checked_display_name(display_name)
     key = str(uuid.UUID(subscription_id)) if is_guid(subscription_id) else None
     now = plane.clock()

@@ -286,7 +286,7 @@ def accept_invitation(
         invitation = find_invitation(connection, token_hash(token))
         if invitation is None:
             raise InvitationNotFound()
-        customer = _customer_global_admin(plane, connection, caller, "accept this invitation")
+        customer = customer_global_admin(plane, connection, caller, "accept this invitation")
         existing = get_reseller_relationship(connection, invitation.partner_tenant_id, customer.id)
         now = plane.clock()
         outcome = invitation.acceptance(customer.id, now)
@@ -318,7 +318,7 @@ def _change_relationship(
     plane: ControlPlane, caller: Caller, partner_id: str, what: str
 ) -> ResellerRelationship:
     with plane.change() as change:
-        customer = _customer_global_admin(plane, change.connection, caller, what)
+        customer = customer_global_admin(plane, change.connection, caller, what)
         existing = get_reseller_relationship(change.connection, partner_id.lower(), customer.id)
         if existing is None or existing.state is not RelationshipState.ACTIVE:
             raise RelationshipNotFound(partner_id)
@@ -339,9 +339,12 @@ def _save(change: Change, relationship: ResellerRelationship) -> None:
     change.touched(Fact.RESELLER_RELATIONSHIP, key)
 
 
-def _customer_global_admin(
+def customer_global_admin(
     plane: ControlPlane, connection: Connection, caller: Caller, what: str
 ) -> Tenant:
+    """The caller's own tenant, once the caller is known to be its Global Administrator
+    (`GlobalAdministratorRequired`, saying it was needed to `what`, if not): the customer's
+    decisions about its partners are its own, never a delegated caller's."""
     customer = get_tenant(connection, caller.tenant_id)
     assert customer is not None
     if not is_own_global_admin(plane, connection, caller):

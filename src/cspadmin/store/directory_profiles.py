@@ -11,7 +11,7 @@ role holders.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +20,8 @@ from sqlalchemy import ColumnElement, Connection, Row, Table, func, select, true
 
 from cspadmin.domain.directory import ServicePrincipal, User
 from cspadmin.store import schema as t
+from cspadmin.store.batching import chunks
 from cspadmin.store.directory import save_user, user_from_row
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +85,6 @@ def _condition(table: Table, fields: Sequence[str], match: Match | None) -> Colu
     return column == value
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def _user_profile(row: Row[Any]) -> UserProfile:
     return UserProfile(
         user_from_row(row),
@@ -131,7 +125,7 @@ def get_user_profile(connection: Connection, id_or_upn: str) -> UserProfile | No
 def user_profiles(connection: Connection, ids: Iterable[str]) -> dict[str, UserProfile]:
     """The users among `ids`, by id."""
     found: dict[str, UserProfile] = {}
-    for chunk in _chunks(sorted({i.lower() for i in ids})):
+    for chunk in chunks(sorted({i.lower() for i in ids})):
         for row in connection.execute(select(t.users).where(t.users.c.id.in_(chunk))):
             found[row.id] = _user_profile(row)
     return found
@@ -176,7 +170,7 @@ def get_group_profile(connection: Connection, group_id: str) -> GroupProfile | N
 def group_profiles(connection: Connection, ids: Iterable[str]) -> dict[str, GroupProfile]:
     """The groups among `ids`, by id."""
     found: dict[str, GroupProfile] = {}
-    for chunk in _chunks(sorted({i.lower() for i in ids})):
+    for chunk in chunks(sorted({i.lower() for i in ids})):
         for row in connection.execute(select(t.groups).where(t.groups.c.id.in_(chunk))):
             found[row.id] = _group_profile(row)
     return found
@@ -210,7 +204,7 @@ def count_groups(connection: Connection, tenant_id: str, match: Match | None) ->
 def service_principals(connection: Connection, ids: Iterable[str]) -> dict[str, ServicePrincipal]:
     """The service principals among `ids`, by id."""
     found: dict[str, ServicePrincipal] = {}
-    for chunk in _chunks(sorted({i.lower() for i in ids})):
+    for chunk in chunks(sorted({i.lower() for i in ids})):
         query = select(t.service_principals).where(t.service_principals.c.id.in_(chunk))
         for r in connection.execute(query):
             found[r.id] = ServicePrincipal(

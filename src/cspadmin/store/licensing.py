@@ -16,9 +16,8 @@ from sqlalchemy import Connection, Row, delete, func, select
 
 from cspadmin.domain.licensing import AssignedLicense, SubscribedSku, find_sku
 from cspadmin.store import schema as t
+from cspadmin.store.batching import chunks
 from cspadmin.store.upsert import upsert
-
-_CHUNK = 500
 
 
 def save_subscribed_sku(connection: Connection, tenant_id: str, sku_id: str, seats: int) -> None:
@@ -87,10 +86,10 @@ def licenses_of(
     found: dict[str, list[AssignedLicense]] = {}
     ids = sorted({i.lower() for i in user_ids})
     lic = t.user_licenses.c
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in chunks(ids):
         query = (
             select(t.user_licenses)
-            .where(lic.user_id.in_(ids[start : start + _CHUNK]))
+            .where(lic.user_id.in_(chunk))
             .order_by(lic.user_id, lic.assigned_at, lic.sku_id)
         )
         for row in connection.execute(query):

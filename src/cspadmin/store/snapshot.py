@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from sqlalchemy import Connection, select
 
@@ -21,6 +21,7 @@ from cspadmin.domain.directory import PrincipalType
 from cspadmin.domain.roles import BUILTIN_BY_ID
 from cspadmin.store import schema as t
 from cspadmin.store.assignments import iter_role_assignments, list_deny_assignments
+from cspadmin.store.batching import chunks
 from cspadmin.store.custom_roles import get_custom_role, list_custom_roles
 from cspadmin.store.database import Database
 from cspadmin.store.directory import get_tenant, list_tenants, object_kind
@@ -34,7 +35,6 @@ from cspadmin.store.relationships import (
 )
 
 Progress = Callable[[int], None]
-_CHUNK = 500  # keys per IN (...) list, well inside every backend's parameter limit
 
 
 def load_engine(
@@ -134,7 +134,7 @@ def _principals(engine: Engine, connection: Connection, ids: Collection[str]) ->
             engine.add_principal(object_id, found[1], PrincipalType(found[0]))
     members = t.group_members.c
     groups: dict[str, list[str]] = {object_id: [] for object_id in ids}
-    for chunk in _chunks(ids):
+    for chunk in chunks(sorted(ids)):
         query = select(members.member_id, members.group_id).where(members.member_id.in_(chunk))
         for member_id, group_id in connection.execute(query):
             groups[member_id].append(group_id)
@@ -213,7 +213,7 @@ def _assignments_named(connection: Connection, names: Collection[str]) -> Iterat
     """The stored assignments among `names`, a few hundred to a query: a transfer or a
     resource group's deletion touches many at once."""
     ra = t.role_assignments.c
-    for chunk in _chunks(names):
+    for chunk in chunks(sorted(names)):
         query = select(
             ra.name,
             ra.scope,
@@ -239,12 +239,6 @@ def _deny_assignments(engine: Engine, connection: Connection, names: Collection[
         engine.remove_deny(name)
         if name in stored:
             engine.add_deny(stored[name])
-
-
-def _chunks(keys: Collection[str]) -> Iterator[Sequence[str]]:
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start : start + _CHUNK]
 
 
 _REFRESH: dict[Fact, Callable[[Engine, Connection, Collection[str]], None]] = {

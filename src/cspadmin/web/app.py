@@ -13,7 +13,6 @@ store nor look up a NUL.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -23,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cspadmin.api.limits import CONTROL_CHARACTER
 from cspadmin.api.state import AppState
 from cspadmin.errors import CspadminError
 from cspadmin.web import gdap_approval, invitations, signing
@@ -38,7 +38,6 @@ _ENTRIES: tuple[Callable[[Request], Entry | None], ...] = (
     invitations.entry_of,
     gdap_approval.entry_of,
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TITLES = {
     401: "Sign in",
     403: "Refused",
@@ -82,7 +81,7 @@ class WebPages:
         if scope["type"] != "http" or not serves(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if _CONTROL.search(scope["path"]):
+        if CONTROL_CHARACTER.search(scope["path"]):
             unreadable = "This address holds a character that is not allowed."
             await _message(400, unreadable)(scope, receive, send)
             return

@@ -22,8 +22,6 @@ The approve is recorded in the activity log as the JSON endpoint's is
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -153,7 +151,7 @@ def _id(request: Request) -> str:
 
 def approval_path(relationship_id: str) -> str:
     """The page's path; the id is quoted, as a made-up one may hold anything."""
-    return gdap_approval.LOCAL_APPROVAL_PATH.format(id=quote(relationship_id, safe=""))
+    return gdap_approval.local_approval_path(relationship_id)
 
 
 def entry(relationship_id: str) -> Entry:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import isodate
 
-from cspadmin.domain.directory_roles import BY_TEMPLATE_ID, DirectoryRole
+from cspadmin.domain.directory_roles import DirectoryRole
 from cspadmin.domain.gdap import GRANTING, GdapStatus
 from cspadmin.errors import CspadminError
 from cspadmin.services.gdap_approval import APPROVING, ApprovalView
@@ -117,10 +117,7 @@ def end_fact(view: ApprovalView) -> tuple[str, datetime] | None:
 
 def roles(view: ApprovalView) -> list[DirectoryRole]:
     """The requested Entra roles with their names and descriptions, in the request's order."""
-    return [
-        BY_TEMPLATE_ID.get(role_id, DirectoryRole(role_id, role_id, ""))
-        for role_id in view.relationship.role_template_ids
-    ]
+    return [role or DirectoryRole(role_id, role_id, "") for role_id, role in view.requested_roles]
 
 
 def duration_words(duration: str) -> str:

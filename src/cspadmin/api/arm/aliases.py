@@ -27,8 +27,7 @@ from cspadmin.api.arm.billing import partner_refusals
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, page
 from cspadmin.api.arm.providers import catalogue_versions
 from cspadmin.api.auth import initiator
-from cspadmin.api.bodies import field
-from cspadmin.api.errors import WireError
+from cspadmin.api.bodies import field, invalid_content
 from cspadmin.domain.csp import ALIAS_PREFIX
 from cspadmin.domain.scope import MAX_ID_LENGTH
 from cspadmin.services import ownership_offers
@@ -83,16 +82,16 @@ def alias_request(body: Any) -> AliasRequest:
     """The `properties` of a PUT; InvalidRequestContent when they are not an alias."""
     props = field(body, "properties")
     if not isinstance(props, dict):
-        raise _invalid("the 'properties' object is required")
+        raise invalid_content("the 'properties' object is required")
     extra = field(props, "additionalProperties")
     if extra is not None and not isinstance(extra, dict):
-        raise _invalid("'properties.additionalProperties' must be an object")
+        raise invalid_content("'properties.additionalProperties' must be an object")
     values: dict[str, str | None] = {}
     for source, names in ((props, _STRINGS), (extra or {}, _ADDITIONAL)):
         for name in names:
             value = field(source, name)
             if value is not None and not isinstance(value, str):
-                raise _invalid(f"'{name}' must be a string")
+                raise invalid_content(f"'{name}' must be a string")
             values[name] = value
     return AliasRequest(
         display_name=values["displayName"],
@@ -104,10 +103,6 @@ def alias_request(body: Any) -> AliasRequest:
         subscription_owner_id=values["subscriptionOwnerId"],
         management_group_id=values["managementGroupId"],
     )
-
-
-def _invalid(reason: str) -> WireError:
-    return WireError(400, "InvalidRequestContent", f"The request content was invalid: {reason}.")
 
 
 @router.put(_ALIAS)

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from cspadmin.api.activity import note_operation
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, authorize, page
 from cspadmin.api.auth import Principal
-from cspadmin.api.errors import WireError
+from cspadmin.api.bodies import invalid_content
 from cspadmin.api.state import AppState
 from cspadmin.domain.scope import parse_scope
 from cspadmin.services.role_assignment_queries import (
@@ -100,13 +100,13 @@ def assignment_request(body: Any) -> AssignmentRequest:
     """The `properties` of a PUT; InvalidRequestContent when they are not an assignment."""
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
-        raise _invalid("the 'properties' object is required")
+        raise invalid_content("the 'properties' object is required")
     for key in ("roleDefinitionId", "principalId"):
         if not isinstance(props.get(key), str) or not props[key]:
-            raise _invalid(f"'properties.{key}' is required and must be a string")
+            raise invalid_content(f"'properties.{key}' is required and must be a string")
     for key in ("principalType", "condition", "conditionVersion", "description", "scope"):
         if props.get(key) is not None and not isinstance(props[key], str):
-            raise _invalid(f"'properties.{key}' must be a string")
+            raise invalid_content(f"'properties.{key}' must be a string")
     return AssignmentRequest(
         role_definition_id=props["roleDefinitionId"],
         principal_id=props["principalId"],
@@ -115,10 +115,6 @@ def assignment_request(body: Any) -> AssignmentRequest:
         description=props.get("description"),
         scope=props.get("scope"),
     )
-
-
-def _invalid(reason: str) -> WireError:
-    return WireError(400, "InvalidRequestContent", f"The request content was invalid: {reason}.")
 
 
 def _list(state: AppState, principal: Principal, scope_id: str, query: str | None) -> Any:

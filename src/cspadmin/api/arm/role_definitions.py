@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from cspadmin.api.activity import note_operation
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version, authorize, page
 from cspadmin.api.auth import Principal
-from cspadmin.api.errors import WireError
+from cspadmin.api.bodies import invalid_content
 from cspadmin.api.state import AppState
 from cspadmin.domain.roles import Permission, RoleDefinition
 from cspadmin.domain.scope import ROOT, Scope, parse_scope
@@ -131,16 +131,16 @@ def custom_role_request(body: Any) -> CustomRoleRequest:
     """The `properties` of a PUT; InvalidRequestContent when they are not a role."""
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
-        raise _invalid("the 'properties' object is required")
+        raise invalid_content("the 'properties' object is required")
     name = props.get("roleName")
     scopes: list[str] = props.get("assignableScopes") or []
     permissions = props.get("permissions", [])
     if not isinstance(name, str):
-        raise _invalid("'properties.roleName' must be a string")
+        raise invalid_content("'properties.roleName' must be a string")
     if not scopes or not _strings(scopes):
-        raise _invalid("'properties.assignableScopes' must be a list of scope ids")
+        raise invalid_content("'properties.assignableScopes' must be a list of scope ids")
     if not isinstance(permissions, list) or not all(isinstance(p, dict) for p in permissions):
-        raise _invalid("'properties.permissions' must be a list of permission objects")
+        raise invalid_content("'properties.permissions' must be a list of permission objects")
     return CustomRoleRequest(
         name,
         tuple(_permission(p) for p in permissions),
@@ -154,17 +154,13 @@ def _permission(item: dict[str, Any]) -> Permission:
     for key in ("actions", "notActions", "dataActions", "notDataActions"):
         value = item.get(key) or []
         if not _strings(value):
-            raise _invalid(f"'{key}' must be a list of strings")
+            raise invalid_content(f"'{key}' must be a list of strings")
         lists.append(tuple(value))
     return Permission(*lists)
 
 
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _invalid(reason: str) -> WireError:
-    return WireError(400, "InvalidRequestContent", f"The request content was invalid: {reason}.")
 
 
 def _put(

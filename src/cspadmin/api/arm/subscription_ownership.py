@@ -21,7 +21,7 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from cspadmin.api.activity import note_operation
 from cspadmin.api.arm.common import ArmPrincipal, State, api_version
 from cspadmin.api.arm.providers import catalogue_versions
-from cspadmin.api.errors import WireError
+from cspadmin.api.bodies import invalid_content
 from cspadmin.domain.csp import InvalidParameter
 from cspadmin.errors import NotFound
 from cspadmin.services.ownership_offers import (
@@ -49,11 +49,7 @@ class OperationNotFound(NotFound):
 def _properties(body: Any) -> dict[str, Any]:
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
-        raise WireError(
-            400,
-            "InvalidRequestContent",
-            "The request content was invalid: the 'properties' object is required.",
-        )
+        raise invalid_content("the 'properties' object is required")
     return props
 
 
@@ -76,12 +72,9 @@ def accept(
     name = props.get("displayName")
     if name is not None and not isinstance(name, str):
         raise InvalidParameter("displayName must be a string.")
-    if props.get("managementGroupId") is not None:
-        raise InvalidParameter(
-            "managementGroupId is not supported: the subscription arrives at the root of "
-            "the tenant's management-group tree."
-        )
-    done = accept_ownership(state.plane, principal.caller, subscription_id, name)
+    done = accept_ownership(
+        state.plane, principal.caller, subscription_id, name, props.get("managementGroupId")
+    )
     location = (
         f"{state.endpoints.authority}{_BASE}/subscriptionOperations/"
         f"{done.subscription.id}?api-version={VERSION}"

@@ -25,7 +25,6 @@ from cspadmin.api.activity import note_operation
 from cspadmin.api.auth import GraphPrincipal
 from cspadmin.api.graph import delegated_admin_wire as wire
 from cspadmin.api.state import state_of
-from cspadmin.domain.directory_roles import BY_TEMPLATE_ID
 from cspadmin.services import gdap_approval as service
 
 router = APIRouter(tags=["adminportal"])
@@ -47,11 +46,11 @@ def view_json(request: Request, view: service.ApprovalView) -> wire.Json:
         "roles": [
             {
                 "roleDefinitionId": role_id,
-                "displayName": BY_TEMPLATE_ID[role_id].display_name,
-                "description": BY_TEMPLATE_ID[role_id].description,
+                "displayName": role.display_name,
+                "description": role.description,
             }
-            for role_id in r.role_template_ids
-            if role_id in BY_TEMPLATE_ID
+            for role_id, role in view.requested_roles
+            if role is not None
         ],
         "createdDateTime": wire.when(r.created_at or r.activated_at),
         "activatedDateTime": wire.when(r.activated_at),

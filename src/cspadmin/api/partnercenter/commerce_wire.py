@@ -57,6 +57,17 @@ def line_items(body: Any, *, catalog_key: str, number_key: str) -> list[LineItem
     return [_line_item(item, i, catalog_key, number_key) for i, item in enumerate(items)]
 
 
+def order_request(body: Any, customer_id: str) -> list[LineItem]:
+    """The line items of an order placed for `customer_id`; 400 800002 when they are not
+    line items, or when the body's `referenceCustomerId` names another customer than the
+    URL (an order is only ever for the customer it is posted under)."""
+    items = line_items(body, catalog_key="offerId", number_key="lineItemNumber")
+    reference = field(body, "referenceCustomerId")
+    if reference is not None and str(reference).lower() != customer_id.lower():
+        raise invalid("referenceCustomerId is the customer of the URL")
+    return items
+
+
 def _line_item(item: Any, index: int, catalog_key: str, number_key: str) -> LineItem:
     if not isinstance(item, dict):
         raise invalid(f"line item {index} is an object")

@@ -21,7 +21,6 @@ from fastapi.responses import JSONResponse
 
 from cspadmin.api.activity import PARTNER_CENTER_CORRELATION, note_operation
 from cspadmin.api.auth import Principal, initiator
-from cspadmin.api.bodies import field
 from cspadmin.api.partnercenter import commerce_wire as shapes
 from cspadmin.api.partnercenter.auth import PartnerCenterPrincipal
 from cspadmin.api.partnercenter.wire import Json, collection
@@ -80,10 +79,7 @@ def place_order(
     customer_id: str, request: Request, principal: PartnerCenterPrincipal, body: JsonBody
 ) -> JSONResponse:
     note_operation(request, ORDER_WRITE, f"/customers/{customer_id}/orders")
-    items = shapes.line_items(body, catalog_key="offerId", number_key="lineItemNumber")
-    reference = field(body, "referenceCustomerId")
-    if reference is not None and str(reference).lower() != customer_id.lower():
-        raise shapes.invalid("referenceCustomerId is the customer of the URL")
+    items = shapes.order_request(body, customer_id)
     plane = state_of(request).plane
     bought = service.place_order(plane, _initiator(request, principal), customer_id, items)
     order = bought.order

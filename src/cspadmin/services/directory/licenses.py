@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
 from cspadmin.authz.decision import Caller
 from cspadmin.domain.directory import Tenant
 from cspadmin.domain.licensing import (
@@ -32,9 +30,10 @@ from cspadmin.services.directory.rules import (
     require,
     roles_of,
 )
+from cspadmin.services.directory.users import user_in_tenant
 from cspadmin.store import directory as directory_store
 from cspadmin.store import licensing as store
-from cspadmin.store.directory_profiles import UserProfile, get_user_profile
+from cspadmin.store.directory_profiles import UserProfile
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +90,7 @@ def assign_license(
     with plane.change() as transaction:
         c = transaction.connection
         require(may_assign_licenses(reader_roles(plane, c, caller)))
-        profile = _user_in_tenant(c, caller.tenant_id, key)
+        profile = user_in_tenant(c, caller.tenant_id, key)
         user = profile.user
         held = store.licenses_of(c, [user.id]).get(user.id, ())
         touched = {lic.sku_id for lic in change.add} | set(change.remove)
@@ -104,7 +103,7 @@ def assign_license(
 def license_details(plane: ControlPlane, caller: Caller, key: str) -> UserLicenseDetails:
     with plane.database.connect() as c:
         reader_roles(plane, c, caller)
-        user = _user_in_tenant(c, caller.tenant_id, key).user
+        user = user_in_tenant(c, caller.tenant_id, key).user
         held = store.licenses_of(c, [user.id]).get(user.id, ())
     skus = ((find_sku(lic.sku_id), lic) for lic in held)
     details = (LicenseDetails(user.tenant_id, sku, lic) for sku, lic in skus if sku is not None)
@@ -118,10 +117,3 @@ def licenses_of_users(
     with plane.database.connect() as c:
         reader_roles(plane, c, caller)
         return store.licenses_of(c, user_ids)
-
-
-def _user_in_tenant(connection: Connection, tenant_id: str, key: str) -> UserProfile:
-    found = get_user_profile(connection, key)
-    if found is None or found.user.tenant_id != tenant_id:
-        raise DirectoryObjectNotFound(key)
-    return found

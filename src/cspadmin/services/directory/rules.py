@@ -146,11 +146,9 @@ def is_own_global_admin(plane: ControlPlane, connection: Connection, caller: Cal
     delegation gives it: those act for the partner, and what needs this (accepting a
     partner's invitation, approving or ending its relationships) is the customer's own
     decision."""
-    if caller.is_foreign:
-        return False
-    principals = {caller.object_id, *plane.engine.groups_of(caller.object_id)}
-    held = store.directory_roles_of(connection, caller.tenant_id, principals)
-    return RoleTemplate.GLOBAL_ADMINISTRATOR in held
+    return not caller.is_foreign and (
+        RoleTemplate.GLOBAL_ADMINISTRATOR in roles_of(plane, connection, caller)
+    )
 
 
 def holding_of(plane: ControlPlane, connection: Connection, user: User) -> RoleHolding:

@@ -109,7 +109,7 @@ def get_user(plane: ControlPlane, caller: Caller, key: str) -> UserProfile:
     """A user of the caller's tenant by object id or user principal name."""
     with plane.database.connect() as c:
         reader_roles(plane, c, caller)
-        return _user_in_tenant(c, caller.tenant_id, key)
+        return user_in_tenant(c, caller.tenant_id, key)
 
 
 def signed_in_user(plane: ControlPlane, caller: Caller) -> UserProfile:
@@ -123,7 +123,8 @@ def signed_in_user(plane: ControlPlane, caller: Caller) -> UserProfile:
     return found
 
 
-def _user_in_tenant(connection: Connection, tenant_id: str, key: str) -> UserProfile:
+def user_in_tenant(connection: Connection, tenant_id: str, key: str) -> UserProfile:
+    """The user `key` (id or sign-in name) of the tenant; one elsewhere is not found."""
     found = store.get_user_profile(connection, key)
     if found is None or found.user.tenant_id != tenant_id:
         raise DirectoryObjectNotFound(key)
@@ -162,7 +163,7 @@ def update_user(plane: ControlPlane, caller: Caller, key: str, changes: UserChan
     with plane.change() as change:
         c = change.connection
         roles = reader_roles(plane, c, caller)
-        current = _user_in_tenant(c, caller.tenant_id, key)
+        current = user_in_tenant(c, caller.tenant_id, key)
         target = holding_of(plane, c, current.user)
         if changes.basic or changes.empty:
             require(bool(roles & USER_MANAGERS))
@@ -182,7 +183,7 @@ def delete_user(plane: ControlPlane, caller: Caller, key: str) -> str:
     with plane.change() as change:
         c = change.connection
         roles = reader_roles(plane, c, caller)
-        user = _user_in_tenant(c, caller.tenant_id, key).user
+        user = user_in_tenant(c, caller.tenant_id, key).user
         require(may_manage_sensitive(roles, holding_of(plane, c, user)))
         directory_store.delete_user(c, user.id)
         change.touched(Fact.PRINCIPAL, user.id)  # its memberships with it

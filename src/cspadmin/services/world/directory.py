@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import isodate
-
 from cspadmin.domain.directory import (
     PARTNER_GROUP_NAMES,
     Group,
@@ -15,6 +11,7 @@ from cspadmin.domain.directory import (
     Tenant,
     User,
 )
+from cspadmin.domain.gdap_lifecycle import DurationOutOfBounds, duration_span
 from cspadmin.domain.relationships import (
     AccessAssignment,
     GdapRelationship,
@@ -44,10 +41,6 @@ _AGENT_GROUP_DESCRIPTIONS = {
     "HelpdeskAgents": "Partner agents who handle customers' helpdesk tasks.",
     "SalesAgents": "Partner agents who manage customers, orders and subscriptions.",
 }
-# Graph bounds a GDAP relationship to P1D..P2Y; measured from a non-leap year, P2Y is
-# the 730 days Graph documents as the maximum.
-_SHORTEST, _LONGEST = timedelta(days=1), timedelta(days=730)
-_DURATION_ORIGIN = datetime(2001, 1, 1, tzinfo=UTC)
 
 
 def plan_tenant(planner: Planner, i: int, keys: TenantKeys) -> None:
@@ -319,12 +312,11 @@ def _gdap_id(
 
 def _check_duration(planner: Planner, text: str, path: KeyPath) -> None:
     try:
-        duration = isodate.parse_duration(text)
-    except (isodate.ISO8601Error, ValueError):
+        duration_span(text)
+    except DurationOutOfBounds:
+        raise planner.error(path, "a GDAP relationship lasts from P1D to P2Y (730 days)") from None
+    except ValueError:
         raise planner.error(path, f"'{text}' is not an ISO-8601 duration such as P730D") from None
-    span = (_DURATION_ORIGIN + duration) - _DURATION_ORIGIN
-    if not _SHORTEST <= span <= _LONGEST:
-        raise planner.error(path, "a GDAP relationship lasts from P1D to P2Y (730 days)")
 
 
 def _not_in_tenant(directory: Directory, reference: str) -> str:
